@@ -1,0 +1,9 @@
+/* lookaside/lookaside.h — umbrella header: the whole native (la_) API.
+ *
+ * The WDK-compatible names are separate: include <lookaside/wdk.h>. */
+#ifndef LOOKASIDE_LOOKASIDE_H
+#define LOOKASIDE_LOOKASIDE_H
+
+#include <lookaside/base.h>
+
+#endif

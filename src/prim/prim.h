@@ -1,0 +1,206 @@
+/* prim.h — the platform contract: the only OS-aware layer of liblookaside.
+ *
+ * What: pages (reserve / commit / decommit / release / protect), locking pages
+ * in RAM, huge pages (explicit hugetlb of each offered size, transparent huge
+ * pages), NUMA binding and queries, a writable+executable dual mapping, a
+ * thread-exit hook, a monotonic clock, a futex-backed lock, physical-address
+ * queries, and a capabilities struct that callers branch on instead of #ifdef.
+ *
+ * Why: everything above this layer is portable C11. A platform is one folder
+ * (src/prim/linux/ today; posix/ and windows/ can be added beside it) that
+ * implements exactly these functions; CMake picks the folder.
+ *
+ * Rules every function keeps:
+ *   - returns 0 or a positive errno value (never -1, never prints, never aborts);
+ *   - out-parameters are written only on success;
+ *   - `addr` arguments are page-aligned and `size` arguments are non-zero
+ *     multiples of the page size (or of the huge page size for huge mappings)
+ *     unless the function says otherwise; violating a precondition returns EINVAL;
+ *   - safe to call from any thread.
+ * Lock order: la_prim_lock_t is a leaf lock; prim never takes a library lock. */
+#ifndef LA_PRIM_H
+#define LA_PRIM_H
+
+#include "../internal.h"
+
+#include <stdatomic.h>
+
+/* ---- capabilities ------------------------------------------------------------ */
+
+#define LA_PRIM_MAX_HUGE_SIZES 4
+#define LA_PRIM_MAX_NODES 64
+
+typedef struct la_prim_huge_size {
+    size_t size;          /* bytes, e.g. 2 MiB, 1 GiB */
+    size_t total;         /* pages reserved for hugetlb in the system pool */
+    size_t free;          /* of those, not yet in use */
+} la_prim_huge_size_t;
+
+typedef struct la_prim_caps {
+    size_t page_size;                 /* base page size */
+    unsigned huge_size_count;         /* entries used in huge[] (sorted ascending) */
+    la_prim_huge_size_t huge[LA_PRIM_MAX_HUGE_SIZES];
+    size_t thp_size;                  /* transparent huge page size, 0 if none */
+    bool thp_enabled;                 /* THP "always" or "madvise" */
+    unsigned numa_node_count;         /* nodes with memory (>= 1) */
+    bool numa_bind;                   /* binding a range to a node works */
+    bool cas16;                       /* lock-free 16-byte compare-and-swap */
+    uint64_t memlock_limit;           /* RLIMIT_MEMLOCK soft limit in bytes, UINT64_MAX = unlimited */
+    bool pagemap_pfn;                 /* /proc/self/pagemap shows frame numbers to us */
+    unsigned cpu_count;               /* online CPUs */
+} la_prim_caps_t;
+
+/* Probed on first use and cached; never NULL. */
+LA_INTERNAL const la_prim_caps_t *la_prim_caps(void);
+/* Re-probe the values that change at run time (free huge pages, memlock limit). */
+LA_INTERNAL const la_prim_caps_t *la_prim_caps_refresh(void);
+
+/* ---- pages ------------------------------------------------------------------- */
+
+typedef enum la_prim_prot {
+    LA_PRIM_PROT_NONE = 0,
+    LA_PRIM_PROT_READ = 1,
+    LA_PRIM_PROT_RW = 2,
+    LA_PRIM_PROT_RX = 3,
+} la_prim_prot_t;
+
+/* Reserve `size` bytes of address space aligned to `align` (a power of two >= page
+ * size), inaccessible and not backed. ENOMEM when address space runs out. */
+LA_INTERNAL int la_prim_reserve(size_t size, size_t align, void **out);
+/* Make [addr, addr+size) of a reservation readable and writable (zero-filled on first touch). */
+LA_INTERNAL int la_prim_commit(void *addr, size_t size);
+/* Give the pages back to the OS and make them inaccessible; the range stays reserved. */
+LA_INTERNAL int la_prim_decommit(void *addr, size_t size);
+/* Give the pages back but keep them mapped read-write (contents become zero). Used for
+ * memory that lock-free readers may still touch (S-list entries). */
+LA_INTERNAL int la_prim_discard(void *addr, size_t size);
+/* Unmap a reservation (or a part of it). */
+LA_INTERNAL int la_prim_release(void *addr, size_t size);
+/* Change protection. EACCES when the system forbids it (e.g. W^X policy for RX). */
+LA_INTERNAL int la_prim_protect(void *addr, size_t size, la_prim_prot_t prot);
+
+/* Map `size` bytes readable+writable directly (reserve+commit in one step). */
+LA_INTERNAL int la_prim_map(size_t size, size_t align, void **out);
+
+/* ---- locking pages in RAM ("non-paged") ------------------------------------------ */
+
+/* Lock the pages in RAM. ENOMEM or EPERM when RLIMIT_MEMLOCK would be exceeded
+ * (nothing stays locked on failure). */
+LA_INTERNAL int la_prim_lock_pages(void *addr, size_t size);
+LA_INTERNAL int la_prim_unlock_pages(void *addr, size_t size);
+
+/* ---- huge pages ---------------------------------------------------------------------- */
+
+/* Map `size` bytes (a multiple of `huge_size`) from the hugetlb pool of that size,
+ * aligned to it, read-write and populated. ENOMEM when not enough free pages,
+ * ENOTSUP when that size is not offered. */
+LA_INTERNAL int la_prim_map_huge(size_t size, size_t huge_size, void **out);
+/* Ask for transparent huge pages on a range (advice; ENOTSUP when THP is off). */
+LA_INTERNAL int la_prim_advise_thp(void *addr, size_t size);
+/* Bytes of [addr, addr+size) currently backed by transparent huge pages (best effort, 0 if unknown). */
+LA_INTERNAL size_t la_prim_thp_backed(void *addr, size_t size);
+
+/* ---- NUMA ---------------------------------------------------------------------- */
+
+/* Bind a range (before first touch) to memory of `node`. EINVAL for a node that
+ * does not exist; ENOTSUP where binding is unavailable. */
+LA_INTERNAL int la_prim_bind_node(void *addr, size_t size, unsigned node);
+/* Node that holds the page at `addr` (the page must be resident). */
+LA_INTERNAL int la_prim_node_of(const void *addr, unsigned *node);
+/* Free bytes of memory on `node`. */
+LA_INTERNAL int la_prim_node_free_bytes(unsigned node, uint64_t *out);
+
+/* ---- physical addresses ------------------------------------------------------------- */
+
+/* Physical address backing `addr` (the page must be resident). EPERM when the
+ * process may not read frame numbers (no CAP_SYS_ADMIN); ENOENT when not resident. */
+LA_INTERNAL int la_prim_phys_addr(const void *addr, uint64_t *out);
+
+/* ---- executable memory ---------------------------------------------------------------- */
+
+/* Map the same `size` bytes twice: a read-write view and a read-execute view of one
+ * anonymous memory object (for systems that refuse W+X mappings). Release both
+ * views with la_prim_release. */
+LA_INTERNAL int la_prim_map_dual(size_t size, void **rw_view, void **rx_view);
+
+/* ---- threads --------------------------------------------------------------------------- */
+
+typedef void la_prim_thread_exit_fn(void *value);
+
+/* A per-thread slot whose destructor runs when a thread that set it exits. */
+typedef struct la_prim_tls_key {
+    unsigned key;      /* opaque to callers */
+    bool created;
+} la_prim_tls_key_t;
+
+/* Create a slot; `on_exit` runs (in the exiting thread) with the thread's value if
+ * it is not NULL. Create keys once (at first use, under a once-flag). */
+LA_INTERNAL int la_prim_tls_create(la_prim_tls_key_t *key, la_prim_thread_exit_fn *on_exit);
+/* Set this thread's value (arms the exit hook for this thread). */
+LA_INTERNAL int la_prim_tls_set(la_prim_tls_key_t *key, void *value);
+LA_INTERNAL void *la_prim_tls_get(la_prim_tls_key_t *key);
+
+/* A small process-unique id for the calling thread (never 0). */
+LA_INTERNAL uint64_t la_prim_thread_id(void);
+/* Let another thread run. */
+LA_INTERNAL void la_prim_yield(void);
+
+/* Start a detached-at-exit background thread running fn(arg). Joinable through the handle. */
+typedef struct la_prim_thread {
+    uintptr_t handle; /* opaque */
+} la_prim_thread_t;
+LA_INTERNAL int la_prim_thread_start(la_prim_thread_t *t, void *(*fn)(void *), void *arg);
+LA_INTERNAL int la_prim_thread_join(la_prim_thread_t *t);
+
+/* ---- time -------------------------------------------------------------------------------- */
+
+/* Monotonic nanoseconds since an arbitrary start. Never fails. */
+LA_INTERNAL uint64_t la_prim_now_ns(void);
+/* Sleep for about `ns`. */
+LA_INTERNAL void la_prim_sleep_ns(uint64_t ns);
+
+/* Wait while *word == expected, for at most timeout_ns (UINT64_MAX = forever).
+ * Returns 0 when woken or the value differed, ETIMEDOUT on timeout. Spurious
+ * wake-ups are allowed: callers re-check their condition. */
+LA_INTERNAL int la_prim_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t timeout_ns);
+/* Wake up to `count` threads waiting on `word` (UINT32_MAX = all). */
+LA_INTERNAL void la_prim_wake(_Atomic uint32_t *word, uint32_t count);
+
+/* ---- lock ----------------------------------------------------------------------------------- */
+
+/* A mutex that needs no initialisation call (zero is unlocked), spins briefly and
+ * then sleeps in the kernel. Not recursive. Leaf lock: never held across calls
+ * into user callbacks. */
+typedef struct la_prim_lock {
+    _Atomic uint32_t state; /* 0 free, 1 held, 2 held with waiters */
+} la_prim_lock_t;
+#define LA_PRIM_LOCK_INIT {0}
+
+LA_INTERNAL void la_prim_lock_acquire(la_prim_lock_t *lock);
+LA_INTERNAL bool la_prim_lock_try(la_prim_lock_t *lock);
+LA_INTERNAL void la_prim_lock_release(la_prim_lock_t *lock);
+
+/* ---- process facts ---------------------------------------------------------------------------- */
+
+/* Resident set size of the process in bytes. */
+LA_INTERNAL int la_prim_rss_bytes(uint64_t *out);
+
+/* ---- 16-byte compare-and-swap ------------------------------------------------------------------ */
+
+/* A 16-byte value as two 64-bit words, 16-byte aligned. */
+typedef struct la_prim_u128 {
+    _Alignas(16) uint64_t lo;
+    uint64_t hi;
+} la_prim_u128_t;
+
+/* Atomically: if *target == *expected, store desired and return true; otherwise
+ * copy the current value into *expected and return false. Full barrier. Only
+ * valid when la_prim_caps()->cas16 (the S-list's locked mode is used otherwise).
+ * Implemented with cmpxchg16b (x86-64) or casp / ldxp-stxp (AArch64), never
+ * through libatomic. */
+LA_INTERNAL bool la_prim_cas16(la_prim_u128_t *target, la_prim_u128_t *expected,
+                               la_prim_u128_t desired);
+/* A 16-byte load that is never torn (may be implemented as a CAS). */
+LA_INTERNAL la_prim_u128_t la_prim_load16(la_prim_u128_t *target);
+
+#endif /* LA_PRIM_H */
