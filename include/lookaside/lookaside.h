@@ -5,5 +5,6 @@
 #define LOOKASIDE_LOOKASIDE_H
 
 #include <lookaside/base.h>
+#include <lookaside/list.h>
 
 #endif
