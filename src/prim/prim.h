@@ -17,6 +17,8 @@
  *     multiples of the page size (or of the huge page size for huge mappings)
  *     unless the function says otherwise; violating a precondition returns EINVAL;
  *   - safe to call from any thread.
+ * src/prim/README.md states the contract in prose (and how to add a platform);
+ * docs/prim.md is the user-level page.
  * Lock order: la_prim_lock_t is a leaf lock; prim never takes a library lock. */
 #ifndef LA_PRIM_H
 #define LA_PRIM_H
@@ -39,20 +41,28 @@ typedef struct la_prim_huge_size {
 typedef struct la_prim_caps {
     size_t page_size;                 /* base page size */
     unsigned huge_size_count;         /* entries used in huge[] (sorted ascending) */
-    la_prim_huge_size_t huge[LA_PRIM_MAX_HUGE_SIZES];
+    la_prim_huge_size_t huge[LA_PRIM_MAX_HUGE_SIZES]; /* free = free minus reserved pages */
     size_t thp_size;                  /* transparent huge page size, 0 if none */
     bool thp_enabled;                 /* THP "always" or "madvise" */
     unsigned numa_node_count;         /* nodes with memory (>= 1) */
+    uint64_t numa_node_mask;          /* bit n set: node n has memory (nodes 0..63) */
     bool numa_bind;                   /* binding a range to a node works */
     bool cas16;                       /* lock-free 16-byte compare-and-swap */
     uint64_t memlock_limit;           /* RLIMIT_MEMLOCK soft limit in bytes, UINT64_MAX = unlimited */
+    bool memlock_exempt;              /* privileged (CAP_IPC_LOCK): the limit does not apply */
     bool pagemap_pfn;                 /* /proc/self/pagemap shows frame numbers to us */
     unsigned cpu_count;               /* online CPUs */
 } la_prim_caps_t;
 
-/* Probed on first use and cached; never NULL. */
+/* Probed on first use and cached; never NULL. The pointer is to the calling
+ * thread's own copy: read it in this thread (do not hand it to another); its
+ * values change only when this thread calls la_prim_caps() after some thread's
+ * refresh, or calls la_prim_caps_refresh() itself. Cheap after the first call
+ * (one atomic load and a compare). */
 LA_INTERNAL const la_prim_caps_t *la_prim_caps(void);
-/* Re-probe the values that change at run time (free huge pages, memlock limit). */
+/* Re-probe the values that change at run time (huge page counts, THP mode, memlock
+ * limit and privilege, pagemap access, online CPUs) and publish them to every
+ * thread's next la_prim_caps(). Reads sysfs/procfs: not for hot paths. */
 LA_INTERNAL const la_prim_caps_t *la_prim_caps_refresh(void);
 
 /* ---- pages ------------------------------------------------------------------- */
@@ -64,63 +74,82 @@ typedef enum la_prim_prot {
     LA_PRIM_PROT_RX = 3,
 } la_prim_prot_t;
 
-/* Reserve `size` bytes of address space aligned to `align` (a power of two >= page
- * size), inaccessible and not backed. ENOMEM when address space runs out. */
+/* Reserve `size` bytes of address space aligned to `align` (a power of two; 0 or
+ * anything below the page size means page alignment), inaccessible and not backed.
+ * EINVAL for a bad size or alignment, ENOMEM when address space runs out (or
+ * size + align overflows). */
 LA_INTERNAL int la_prim_reserve(size_t size, size_t align, void **out);
-/* Make [addr, addr+size) of a reservation readable and writable (zero-filled on first touch). */
+/* Make [addr, addr+size) of a reservation readable and writable (zero-filled on
+ * first touch; pages committed before keep their contents). ENOMEM when the range
+ * is not mapped or the kernel refuses the commit charge (strict overcommit). */
 LA_INTERNAL int la_prim_commit(void *addr, size_t size);
-/* Give the pages back to the OS and make them inaccessible; the range stays reserved. */
+/* Give the pages back to the OS and make them inaccessible; the range stays reserved
+ * (commit it again to use it; it then reads zero). ENOMEM when not mapped. */
 LA_INTERNAL int la_prim_decommit(void *addr, size_t size);
 /* Give the pages back but keep them mapped read-write (contents become zero). Used for
  * memory that lock-free readers may still touch (S-list entries). */
 LA_INTERNAL int la_prim_discard(void *addr, size_t size);
-/* Unmap a reservation (or a part of it). */
+/* Unmap a reservation (or a part of it); unmapping an unmapped range is not an error. */
 LA_INTERNAL int la_prim_release(void *addr, size_t size);
-/* Change protection. EACCES when the system forbids it (e.g. W^X policy for RX). */
+/* Change protection. EINVAL for an unknown `prot`; ENOMEM when the range is not
+ * mapped; EACCES when the system forbids it (e.g. W^X policy for RX). */
 LA_INTERNAL int la_prim_protect(void *addr, size_t size, la_prim_prot_t prot);
 
-/* Map `size` bytes readable+writable directly (reserve+commit in one step). */
+/* Map `size` bytes readable+writable directly (reserve+commit in one step); `align`
+ * and errors as la_prim_reserve. */
 LA_INTERNAL int la_prim_map(size_t size, size_t align, void **out);
 
 /* ---- locking pages in RAM ("non-paged") ------------------------------------------ */
 
-/* Lock the pages in RAM. ENOMEM or EPERM when RLIMIT_MEMLOCK would be exceeded
- * (nothing stays locked on failure). */
+/* Lock the pages in RAM (and fault them in). ENOMEM when RLIMIT_MEMLOCK would be
+ * exceeded, when part of the range is not mapped or the pages cannot be faulted in;
+ * EPERM when RLIMIT_MEMLOCK is 0 and the process is not privileged. On failure
+ * nothing in the range stays locked — including parts locked by earlier calls.
+ * Locks do not nest: one unlock undoes any number of locks. */
 LA_INTERNAL int la_prim_lock_pages(void *addr, size_t size);
+/* Unlock the pages (ENOMEM when part of the range is not mapped). */
 LA_INTERNAL int la_prim_unlock_pages(void *addr, size_t size);
 
 /* ---- huge pages ---------------------------------------------------------------------- */
 
 /* Map `size` bytes (a multiple of `huge_size`) from the hugetlb pool of that size,
- * aligned to it, read-write and populated. ENOMEM when not enough free pages,
- * ENOTSUP when that size is not offered. */
+ * aligned to it, read-write and populated. EINVAL when huge_size is not a power of
+ * two or size not a non-zero multiple of it; ENOTSUP when that size is not offered
+ * (not in la_prim_caps()->huge[]); ENOMEM when the pool has too few free pages.
+ * Release with la_prim_release(addr, size). */
 LA_INTERNAL int la_prim_map_huge(size_t size, size_t huge_size, void **out);
-/* Ask for transparent huge pages on a range (advice; ENOTSUP when THP is off). */
+/* Ask for transparent huge pages on a range (advice; ENOTSUP when THP is off).
+ * Best used on a range aligned to caps->thp_size before first touch. */
 LA_INTERNAL int la_prim_advise_thp(void *addr, size_t size);
 /* Bytes of [addr, addr+size) currently backed by transparent huge pages (best effort, 0 if unknown). */
 LA_INTERNAL size_t la_prim_thp_backed(void *addr, size_t size);
 
 /* ---- NUMA ---------------------------------------------------------------------- */
 
-/* Bind a range (before first touch) to memory of `node`. EINVAL for a node that
- * does not exist; ENOTSUP where binding is unavailable. */
+/* Bind a range (before first touch) to memory of `node`; pages already resident
+ * are moved when possible. EINVAL for a node that does not exist (no bit in
+ * caps->numa_node_mask); ENOTSUP where binding is unavailable (caps->numa_bind);
+ * EFAULT when the range is not mapped. */
 LA_INTERNAL int la_prim_bind_node(void *addr, size_t size, unsigned node);
-/* Node that holds the page at `addr` (the page must be resident). */
+/* Node that holds the page at `addr` (any address within it; the page must be
+ * resident: ENOENT otherwise, EFAULT when not mapped). Never faults the page in. */
 LA_INTERNAL int la_prim_node_of(const void *addr, unsigned *node);
-/* Free bytes of memory on `node`. */
+/* Free bytes of memory on `node`. EINVAL for a node that does not exist. */
 LA_INTERNAL int la_prim_node_free_bytes(unsigned node, uint64_t *out);
 
 /* ---- physical addresses ------------------------------------------------------------- */
 
 /* Physical address backing `addr` (the page must be resident). EPERM when the
- * process may not read frame numbers (no CAP_SYS_ADMIN); ENOENT when not resident. */
+ * process may not read frame numbers (no CAP_SYS_ADMIN); ENOENT when not resident
+ * (or swapped out). Any address within the page; the offset is kept. */
 LA_INTERNAL int la_prim_phys_addr(const void *addr, uint64_t *out);
 
 /* ---- executable memory ---------------------------------------------------------------- */
 
 /* Map the same `size` bytes twice: a read-write view and a read-execute view of one
  * anonymous memory object (for systems that refuse W+X mappings). Release both
- * views with la_prim_release. */
+ * views with la_prim_release. EACCES when the system refuses the executable view
+ * (nothing stays mapped); ENOTSUP when the system has no anonymous memory objects. */
 LA_INTERNAL int la_prim_map_dual(size_t size, void **rw_view, void **rx_view);
 
 /* ---- threads --------------------------------------------------------------------------- */
@@ -134,10 +163,17 @@ typedef struct la_prim_tls_key {
 } la_prim_tls_key_t;
 
 /* Create a slot; `on_exit` runs (in the exiting thread) with the thread's value if
- * it is not NULL. Create keys once (at first use, under a once-flag). */
+ * it is not NULL (the slot reads NULL while it runs). Create keys once (at first
+ * use, under a once-flag): EEXIST when `key` is already created, EAGAIN when the
+ * process has no keys left. Keys are never deleted. Hooks do not run for a thread
+ * that ends the process (exit(), return from main). */
 LA_INTERNAL int la_prim_tls_create(la_prim_tls_key_t *key, la_prim_thread_exit_fn *on_exit);
-/* Set this thread's value (arms the exit hook for this thread). */
+/* Set this thread's value (arms the exit hook for this thread; NULL disarms it).
+ * Works inside another slot's exit hook: the hook of the slot set then still runs
+ * (the C library runs further rounds, up to 4 in all). EINVAL for a key that was
+ * not created. */
 LA_INTERNAL int la_prim_tls_set(la_prim_tls_key_t *key, void *value);
+/* This thread's value (NULL when unset or the key was not created). */
 LA_INTERNAL void *la_prim_tls_get(la_prim_tls_key_t *key);
 
 /* A small process-unique id for the calling thread (never 0). */
@@ -145,7 +181,9 @@ LA_INTERNAL uint64_t la_prim_thread_id(void);
 /* Let another thread run. */
 LA_INTERNAL void la_prim_yield(void);
 
-/* Start a detached-at-exit background thread running fn(arg). Joinable through the handle. */
+/* Start a background thread running fn(arg), with every signal blocked (library
+ * threads must not take the application's signals). Join it with
+ * la_prim_thread_join (EINVAL for a handle not started or already joined). */
 typedef struct la_prim_thread {
     uintptr_t handle; /* opaque */
 } la_prim_thread_t;
@@ -156,12 +194,13 @@ LA_INTERNAL int la_prim_thread_join(la_prim_thread_t *t);
 
 /* Monotonic nanoseconds since an arbitrary start. Never fails. */
 LA_INTERNAL uint64_t la_prim_now_ns(void);
-/* Sleep for about `ns`. */
+/* Sleep for at least `ns` (resumes after signals). */
 LA_INTERNAL void la_prim_sleep_ns(uint64_t ns);
 
 /* Wait while *word == expected, for at most timeout_ns (UINT64_MAX = forever).
  * Returns 0 when woken or the value differed, ETIMEDOUT on timeout. Spurious
- * wake-ups are allowed: callers re-check their condition. */
+ * wake-ups are allowed: callers re-check their condition. The word must be in
+ * this process's private memory (the futex is process-private). */
 LA_INTERNAL int la_prim_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t timeout_ns);
 /* Wake up to `count` threads waiting on `word` (UINT32_MAX = all). */
 LA_INTERNAL void la_prim_wake(_Atomic uint32_t *word, uint32_t count);
@@ -169,8 +208,9 @@ LA_INTERNAL void la_prim_wake(_Atomic uint32_t *word, uint32_t count);
 /* ---- lock ----------------------------------------------------------------------------------- */
 
 /* A mutex that needs no initialisation call (zero is unlocked), spins briefly and
- * then sleeps in the kernel. Not recursive. Leaf lock: never held across calls
- * into user callbacks. */
+ * then sleeps in the kernel. Not recursive, no owner tracking: releasing a lock
+ * this thread does not hold is a caller bug that breaks mutual exclusion. Leaf
+ * lock: never held across calls into user callbacks. Not fair. */
 typedef struct la_prim_lock {
     _Atomic uint32_t state; /* 0 free, 1 held, 2 held with waiters */
 } la_prim_lock_t;
@@ -182,7 +222,7 @@ LA_INTERNAL void la_prim_lock_release(la_prim_lock_t *lock);
 
 /* ---- process facts ---------------------------------------------------------------------------- */
 
-/* Resident set size of the process in bytes. */
+/* Resident set size of the process in bytes (EINVAL for NULL). */
 LA_INTERNAL int la_prim_rss_bytes(uint64_t *out);
 
 /* ---- 16-byte compare-and-swap ------------------------------------------------------------------ */
