@@ -6,5 +6,6 @@
 
 #include <lookaside/base.h>
 #include <lookaside/list.h>
+#include <lookaside/sslist.h>
 
 #endif
