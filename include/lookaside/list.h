@@ -299,6 +299,12 @@ LA_INLINE la_single_list_entry_t *la_single_list_pop(la_single_list_entry_t *hea
 
 /* ---- checked variants: helpers (not API) ------------------------------------------ */
 
+/* True when `link` is NULL or a poison value: following it would fault. */
+LA_INLINE bool la_list_impl_unfollowable(const void *link) {
+    return link == NULL || link == (const void *)LA_LIST_POISON_NEXT ||
+           link == (const void *)LA_LIST_POISON_PREV;
+}
+
 /* False (after reporting) when `link`, read from `name`, cannot be followed. */
 LA_INLINE bool la_list_impl_link_ok(const void *link, const void *object, const char *file,
                                     int line, const char *op, const char *name) {
@@ -334,15 +340,19 @@ LA_INLINE void la_list_impl_misuse(const void *object, const char *file, int lin
     la_fatal(LA_FATAL_LIST_CORRUPT, object, file, line, "%s: %s", op, what);
 }
 
-/* Head's first/last link must be followable and point back at the head. */
+/* Head's first/last link must be followable and point back at the head. `who`
+ * is 0 to name it "head" in reports, 1 to name it "other" (the spliced list). */
 LA_INLINE bool la_list_impl_head_ok(const la_list_entry_t *head, const void *object,
-                                    const char *file, int line, const char *op) {
-    return la_list_impl_link_ok(head->next, object, file, line, op, "head->next") &&
-           la_list_impl_link_ok(head->prev, object, file, line, op, "head->prev") &&
-           la_list_impl_link_is(head->next->prev, head, object, file, line, op,
-                                "head->next->prev") &&
-           la_list_impl_link_is(head->prev->next, head, object, file, line, op,
-                                "head->prev->next");
+                                    const char *file, int line, const char *op, int who) {
+    static const char *const names[2][4] = {
+        {"head->next", "head->prev", "head->next->prev", "head->prev->next"},
+        {"other->next", "other->prev", "other->next->prev", "other->prev->next"},
+    };
+    const char *const *n = names[who != 0];
+    return la_list_impl_link_ok(head->next, object, file, line, op, n[0]) &&
+           la_list_impl_link_ok(head->prev, object, file, line, op, n[1]) &&
+           la_list_impl_link_is(head->next->prev, head, object, file, line, op, n[2]) &&
+           la_list_impl_link_is(head->prev->next, head, object, file, line, op, n[3]);
 }
 
 /* ---- doubly linked list: checked ---------------------------------------------------- */
@@ -352,7 +362,7 @@ LA_INLINE bool la_list_impl_head_ok(const la_list_entry_t *head, const void *obj
 LA_INLINE void la_list_insert_head_checked(la_list_entry_t *head, la_list_entry_t *entry,
                                            const char *file, int line) {
     static const char op[] = "la_list_insert_head";
-    if (!la_list_impl_head_ok(head, entry, file, line, op)) return;
+    if (!la_list_impl_head_ok(head, entry, file, line, op, 0)) return;
     if (LA_UNLIKELY(entry == head)) {
         la_list_impl_misuse(entry, file, line, op, "entry is the list head itself");
         return;
@@ -368,7 +378,7 @@ LA_INLINE void la_list_insert_head_checked(la_list_entry_t *head, la_list_entry_
 LA_INLINE void la_list_insert_tail_checked(la_list_entry_t *head, la_list_entry_t *entry,
                                            const char *file, int line) {
     static const char op[] = "la_list_insert_tail";
-    if (!la_list_impl_head_ok(head, entry, file, line, op)) return;
+    if (!la_list_impl_head_ok(head, entry, file, line, op, 0)) return;
     if (LA_UNLIKELY(entry == head)) {
         la_list_impl_misuse(entry, file, line, op, "entry is the list head itself");
         return;
@@ -409,7 +419,7 @@ LA_INLINE la_list_entry_t *la_list_remove_head_checked(la_list_entry_t *head, co
                                                        int line) {
     static const char op[] = "la_list_remove_head";
     la_list_entry_t *entry = head->next;
-    if (!la_list_impl_head_ok(head, entry, file, line, op)) return NULL;
+    if (!la_list_impl_head_ok(head, entry, file, line, op, 0)) return NULL;
     if (entry == head) return head;
     la_list_entry_t *next = entry->next;
     if (!la_list_impl_link_ok(next, entry, file, line, op, "head->next->next") ||
@@ -427,7 +437,7 @@ LA_INLINE la_list_entry_t *la_list_remove_tail_checked(la_list_entry_t *head, co
                                                        int line) {
     static const char op[] = "la_list_remove_tail";
     la_list_entry_t *entry = head->prev;
-    if (!la_list_impl_head_ok(head, entry, file, line, op)) return NULL;
+    if (!la_list_impl_head_ok(head, entry, file, line, op, 0)) return NULL;
     if (entry == head) return head;
     la_list_entry_t *prev = entry->prev;
     if (!la_list_impl_link_ok(prev, entry, file, line, op, "head->prev->prev") ||
@@ -446,7 +456,7 @@ LA_INLINE la_list_entry_t *la_list_remove_tail_checked(la_list_entry_t *head, co
 LA_INLINE void la_list_append_headless_checked(la_list_entry_t *head, la_list_entry_t *first,
                                                const char *file, int line) {
     static const char op[] = "la_list_append_headless";
-    if (!la_list_impl_head_ok(head, first, file, line, op)) return;
+    if (!la_list_impl_head_ok(head, first, file, line, op, 0)) return;
     if (LA_UNLIKELY(first == head)) {
         la_list_impl_misuse(first, file, line, op, "first is the list head itself");
         return;
@@ -470,8 +480,8 @@ LA_INLINE bool la_list_impl_splice_ok(const la_list_entry_t *head, const la_list
         la_list_impl_misuse(other, file, line, op, "splicing a list onto itself");
         return false;
     }
-    return la_list_impl_head_ok(other, other, file, line, op) &&
-           la_list_impl_head_ok(head, other, file, line, op);
+    return la_list_impl_head_ok(other, other, file, line, op, 1) &&
+           la_list_impl_head_ok(head, other, file, line, op, 0);
 }
 
 /* la_list_splice_tail after checking both heads' links (the report's object is
@@ -495,18 +505,26 @@ LA_INLINE void la_list_splice_head_checked(la_list_entry_t *head, la_list_entry_
  * terminates: a walk that loops without reaching the head must break a back link.
  * Use it in a debugger or in assertions; it never modifies anything. */
 LA_INLINE bool la_list_check(const la_list_entry_t *head, const char *file, int line) {
-    static const char op[] = "la_list_check";
     const la_list_entry_t *cur = head;
     size_t pos = 0;
     for (;;) {
         const la_list_entry_t *next = cur->next;
-        if (!la_list_impl_link_ok(next, cur, file, line, op, "an entry's next") ||
-            !la_list_impl_link_ok(cur->prev, cur, file, line, op, "an entry's prev"))
+        const la_list_entry_t *prev = cur->prev;
+        const char *which = la_list_impl_unfollowable(next)   ? "next"
+                            : la_list_impl_unfollowable(prev) ? "prev"
+                                                              : NULL;
+        if (LA_UNLIKELY(which != NULL)) {
+            const la_list_entry_t *bad = which[0] == 'n' ? next : prev;
+            la_fatal(LA_FATAL_LIST_CORRUPT, cur, file, line, "la_list_check: entry %zu's %s is %s",
+                     pos, which,
+                     bad == NULL ? "NULL" : "the poison value (a removed entry is still linked)");
             return false;
+        }
         if (LA_UNLIKELY(next->prev != cur)) {
             la_fatal(LA_FATAL_LIST_CORRUPT, next, file, line,
-                     "%s: entry %zu (%p) has prev %p, but entry %zu (%p) links to it as next",
-                     op, pos + 1, (const void *)next, (const void *)next->prev, pos,
+                     "la_list_check: entry %zu (%p) has prev %p, but entry %zu (%p) links to "
+                     "it as next",
+                     pos + 1, (const void *)next, (const void *)next->prev, pos,
                      (const void *)cur);
             return false;
         }
