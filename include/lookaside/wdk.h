@@ -11,5 +11,6 @@
 
 #include <lookaside/wdk/types.h>
 #include <lookaside/wdk/lists.h>
+#include <lookaside/wdk/ex.h>
 
 #endif
