@@ -26,6 +26,7 @@
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef MFD_EXEC
@@ -103,20 +104,26 @@ int la_prim_protect(void *addr, size_t size, la_prim_prot_t prot) {
 
 /* ---- locking pages in RAM ---------------------------------------------------------- */
 
+/* The raw system calls: ASan, TSan and the other sanitizers replace mlock/munlock
+ * with no-ops that report success, which would make locking (and its limits)
+ * silently disappear in sanitized builds. */
+static int sys_mlock(void *addr, size_t size) { return (int)syscall(SYS_mlock, addr, size); }
+static int sys_munlock(void *addr, size_t size) { return (int)syscall(SYS_munlock, addr, size); }
+
 int la_prim_lock_pages(void *addr, size_t size) {
     if (!lai_linux_range_ok(addr, size)) return EINVAL;
-    if (mlock(addr, size) == 0) return 0;
+    if (sys_mlock(addr, size) == 0) return 0;
     int e = errno;
     /* mlock may have locked the mappings before a hole, or locked everything and then
      * failed to fault the pages in: undo it so nothing stays locked. */
-    (void)munlock(addr, size);
+    (void)sys_munlock(addr, size);
     if (e == EAGAIN) e = ENOMEM; /* "could not be locked": treat as out of lockable memory */
     return e;
 }
 
 int la_prim_unlock_pages(void *addr, size_t size) {
     if (!lai_linux_range_ok(addr, size)) return EINVAL;
-    return munlock(addr, size) == 0 ? 0 : errno;
+    return sys_munlock(addr, size) == 0 ? 0 : errno;
 }
 
 /* ---- executable memory -------------------------------------------------------------- */
