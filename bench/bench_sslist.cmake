@@ -1,0 +1,10 @@
+# Peers of bench_sslist: Concurrency Kit's ck_stack (Debian libck-dev), optional.
+find_path(LA_CK_INCLUDE_DIR ck_stack.h)
+find_library(LA_CK_LIBRARY ck)
+if(LA_CK_INCLUDE_DIR AND LA_CK_LIBRARY)
+  target_compile_definitions(${BENCH_TARGET} PRIVATE BENCH_HAVE_CK=1)
+  target_include_directories(${BENCH_TARGET} SYSTEM PRIVATE ${LA_CK_INCLUDE_DIR})
+  target_link_libraries(${BENCH_TARGET} PRIVATE ${LA_CK_LIBRARY})
+else()
+  message(STATUS "bench_sslist: Concurrency Kit (ck_stack.h, libck) not found: ck_stack peer skipped")
+endif()
