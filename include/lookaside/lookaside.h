@@ -7,5 +7,7 @@
 #include <lookaside/base.h>
 #include <lookaside/list.h>
 #include <lookaside/sslist.h>
+#include <lookaside/platform.h>
+#include <lookaside/pool.h>
 
 #endif

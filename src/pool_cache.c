@@ -1,0 +1,88 @@
+/* pool_cache.c — the per-thread front of the slab classes.
+ *
+ * What: each thread keeps, per (kind, size class), a stack of free blocks (an array
+ * of pointers, never links through the blocks). la_pool_alloc pops, la_pool_free
+ * pushes; only an empty or full stack reaches the shared slab class (its lock), and
+ * then half a stack moves at once.
+ *
+ * Why: Windows serves small pool blocks from per-processor lookaside lists; a
+ * shared structure touched on every call costs 13-15 ns per pair here and collapses
+ * with two threads (research/perf-anchors.md §6). This front is deliberately the
+ * smallest thing that meets the speed goal: the lookaside engine's per-thread tier
+ * (include/lookaside/lookaside_list.h) is meant to replace it, with lai_slab_refill /
+ * lai_slab_release as that engine's backing. The interface here (refill one /
+ * overflow one / flush all) is the seam.
+ *
+ * Bounds: a stack holds at most min(1024 blocks, 256 KiB) (lai_class_t.front_cap);
+ * refills and overflows move half of that. Arrays are allocated on first use of a
+ * class by a thread and freed at thread exit, after their blocks went back.
+ *
+ * Invariants: every block in a front has slot record 0 and counts in its slab's
+ * `used`; a front is touched only by its thread (the orphan's under its lock).
+ * Lock order: takes slab class locks only (through pool_slab.c). */
+#include "pool_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool front_ready(lai_thread_t *t, unsigned kind, unsigned cls) {
+    lai_front_t *f = &t->front[kind][cls];
+    if (f->items) return true;
+    if (t->orphan) return false;
+    uint32_t cap = lai_classes[cls].front_cap;
+    f->items = malloc(cap * sizeof *f->items);
+    if (!f->items) return false;
+    f->cap = cap;
+    f->count = 0;
+    return true;
+}
+
+void *lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, int *err) {
+    lai_front_t *f = &t->front[kind][cls];
+    if (f->count) return f->items[--f->count];
+    if (!front_ready(t, kind, cls)) {
+        void *p;
+        return lai_slab_refill(kind, cls, &p, 1, err) ? p : NULL;
+    }
+    unsigned n = lai_slab_refill(kind, cls, f->items, f->cap / 2, err);
+    if (!n) return NULL;
+    f->count = n - 1;
+    return f->items[n - 1];
+}
+
+void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, void *p) {
+    lai_front_t *f = &t->front[kind][cls];
+    if (!front_ready(t, kind, cls)) {
+        lai_slab_release(kind, cls, &p, 1);
+        return;
+    }
+    if (f->count == f->cap) {
+        /* Give back the older half; keep the most recently freed (cache-hot) blocks. */
+        uint32_t half = f->cap / 2;
+        lai_slab_release(kind, cls, f->items, half);
+        memmove(f->items, f->items + half, (f->cap - half) * sizeof *f->items);
+        f->count = f->cap - half;
+    }
+    f->items[f->count++] = p;
+}
+
+void lai_front_flush_all(lai_thread_t *t) {
+    for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k) {
+        for (unsigned c = 0; c < LAI_NCLASSES; ++c) {
+            lai_front_t *f = &t->front[k][c];
+            if (f->count) lai_slab_release(k, c, f->items, f->count);
+            f->count = 0;
+            free(f->items);
+            f->items = NULL;
+            f->cap = 0;
+        }
+    }
+}
+
+uint64_t lai_front_cached_bytes(lai_thread_t *t) {
+    uint64_t sum = 0;
+    for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k)
+        for (unsigned c = 0; c < LAI_NCLASSES; ++c)
+            sum += (uint64_t)t->front[k][c].count * lai_classes[c].size;
+    return sum;
+}

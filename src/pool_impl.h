@@ -1,0 +1,291 @@
+/* pool_impl.h — what the pool's source files (src/pool*.c) share.
+ *
+ * Map of the pool (each file opens with its own design comment):
+ *   pool.c         front end: argument checks, la_pool_alloc / la_pool_free, raise
+ *                  handler, strict mode, misuse reports
+ *   pool_tags.c    tag registry (tag, kind) -> index, per-thread counters summed on
+ *                  read, thread state and its exit hook, budgets, snapshots
+ *   pool_slab.c    size classes, segments, 64 KiB slabs, the address -> slab
+ *                  registry, batch refill / release, giving slabs back to the OS
+ *   pool_cache.c   the per-thread front of the slab classes (swappable)
+ *   pool_big.c     blocks above the largest slab class: one mapping each
+ *   pool_report.c  PoolMon-style table, JSON, leak report, wildcard match
+ *
+ * Lock order (outer to inner): tag registry lock -> slab class lock -> segment lock
+ * -> big-block lock. The raise handler, the output callback and la_fatal are never
+ * called with a pool lock held. */
+#ifndef LA_POOL_IMPL_H
+#define LA_POOL_IMPL_H
+
+#include "internal.h"
+
+#include <lookaside/pool.h>
+
+#include <errno.h>
+#include <stdatomic.h>
+
+#include "prim/prim.h"
+
+/* ---- tunables (documented in docs/pool.md) -------------------------------------- */
+
+#define LAI_SLAB_SHIFT 16                       /* 64 KiB slabs */
+#define LAI_SLAB_SIZE ((size_t)1 << LAI_SLAB_SHIFT)
+#define LAI_SEG_SHIFT 22                        /* 4 MiB segments of 64 slabs */
+#define LAI_SEG_SIZE ((size_t)1 << LAI_SEG_SHIFT)
+#define LAI_SEG_SLABS (LAI_SEG_SIZE / LAI_SLAB_SIZE)
+#define LAI_UNIT 4096u                          /* small blocks never cross this */
+#define LAI_SLAB_MAX_BLOCK 32768u               /* larger blocks go to pool_big.c */
+#define LAI_FOLD_BYTES 65536                    /* per-thread drift before folding */
+#define LAI_MAX_RECS 16384u                     /* (tag, kind) records, index 0 unused */
+#define LAI_REC_CHUNK 64u
+#define LAI_FRONT_BYTES (256u * 1024u)          /* per-thread cache bound per class */
+#define LAI_FRONT_MAX 1024u                     /* and in blocks */
+
+/* ---- size classes (pool_slab.c) ------------------------------------------------------- */
+
+#define LAI_NCLASSES 26
+
+typedef struct lai_class {
+    uint32_t size;       /* slot size */
+    uint32_t unit;       /* layout unit: 4096 for sub-page slots, else = size */
+    uint32_t per_unit;   /* slots per unit */
+    uint32_t units;      /* units per slab */
+    uint32_t nslots;     /* per_unit * units */
+    uint32_t size_inv;   /* ceil(2^32 / size), exact division of offsets < 2^16 */
+    uint32_t unit_inv;   /* ceil(2^32 / unit) */
+    uint32_t front_cap;  /* thread cache capacity in blocks */
+} lai_class_t;
+
+LA_INTERNAL extern const lai_class_t lai_classes[LAI_NCLASSES];
+
+/* Class of a request of up to LAI_UNIT bytes: lai_small_class[(size + 15) >> 4]. */
+LA_INTERNAL extern const uint8_t lai_small_class[257];
+/* Class for a request (size <= LAI_SLAB_MAX_BLOCK), -1 if none. */
+LA_INTERNAL int lai_class_of(size_t size, bool cache_aligned);
+
+/* Exact x / d for x < 2^16 given inv = ceil(2^32 / d). */
+static inline uint32_t lai_div(uint32_t x, uint32_t inv) {
+    return (uint32_t)(((uint64_t)x * inv) >> 32);
+}
+
+/* ---- slabs and segments (pool_slab.c) -------------------------------------------------- */
+
+enum { LAI_SLAB_UNUSED = 0, LAI_SLAB_ACTIVE, LAI_SLAB_DISCARDED };
+
+typedef struct lai_slab {
+    char *base;
+    _Atomic(_Atomic uint32_t *) meta; /* per-slot record index, 0 = free; set once */
+    _Atomic int32_t cls;              /* -1 until formatted; never changes after */
+    uint8_t kind;
+    uint8_t state;                    /* LAI_SLAB_*, under the class lock */
+    bool listed;                      /* on its class's available list */
+    uint32_t used;                    /* blocks out of the slab (in fronts or with users) */
+    uint32_t bump;                    /* slots [bump, nslots) never handed out since reset */
+    void *free;                       /* released blocks, linked through their first word */
+    struct lai_slab *next, *prev;     /* class available list */
+} lai_slab_t;
+
+typedef struct lai_segment {
+    char *base;                       /* read-write view */
+    char *rx;                         /* executable view (exec kinds), else NULL */
+    uint8_t kind;
+    uint32_t formatted;               /* slabs [0, formatted) have a class */
+    lai_slab_t slabs[LAI_SEG_SLABS];
+} lai_segment_t;
+
+/* Address -> segment registry: a two-level radix over 4 MiB granules of a 47-bit
+ * address space. Entries are written once (segments are never unmapped) and read
+ * without a lock. */
+#define LAI_RADIX_TOP 4096u       /* address bits 35..46 */
+#define LAI_RADIX_LEAF 8192u      /* address bits 22..34 */
+typedef struct lai_seg_leaf {
+    _Atomic(lai_segment_t *) seg[LAI_RADIX_LEAF];
+} lai_seg_leaf_t;
+LA_INTERNAL extern _Atomic(lai_seg_leaf_t *) lai_seg_radix[LAI_RADIX_TOP];
+
+/* Segment holding `p`, NULL if none (lock-free). */
+static inline lai_segment_t *lai_segment_of(const void *p) {
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t hi = a >> (LAI_SEG_SHIFT + 13);
+    if (LA_UNLIKELY(hi >= LAI_RADIX_TOP)) return NULL;
+    lai_seg_leaf_t *leaf = atomic_load_explicit(&lai_seg_radix[hi], memory_order_acquire);
+    if (LA_UNLIKELY(!leaf)) return NULL;
+    return atomic_load_explicit(&leaf->seg[(a >> LAI_SEG_SHIFT) & (LAI_RADIX_LEAF - 1)],
+                                memory_order_acquire);
+}
+
+/* Where a slab block lives. */
+typedef struct lai_blockref {
+    lai_slab_t *slab;
+    const lai_class_t *cls;
+    _Atomic uint32_t *meta;   /* this block's slot record */
+} lai_blockref_t;
+
+/* Resolve `p` to its slab slot. 0, or ENOENT (not in a slab segment) or EFAULT (in a
+ * segment but not the start of a slot of a formatted slab). Lock-free. */
+static inline int lai_slab_resolve(const void *p, lai_blockref_t *ref) {
+    lai_segment_t *seg = lai_segment_of(p);
+    if (LA_UNLIKELY(!seg)) return ENOENT;
+    size_t off = (size_t)((const char *)p - seg->base);
+    lai_slab_t *s = &seg->slabs[off >> LAI_SLAB_SHIFT];
+    _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_acquire);
+    if (LA_UNLIKELY(!meta)) return EFAULT;
+    const lai_class_t *c = &lai_classes[atomic_load_explicit(&s->cls, memory_order_relaxed)];
+    uint32_t so = (uint32_t)(off & (LAI_SLAB_SIZE - 1));
+    uint32_t u = lai_div(so, c->unit_inv);
+    uint32_t in = so - u * c->unit;
+    uint32_t j = lai_div(in, c->size_inv);
+    if (LA_UNLIKELY(j * c->size != in || j >= c->per_unit || u >= c->units)) return EFAULT;
+    ref->slab = s;
+    ref->cls = c;
+    ref->meta = meta + (u * c->per_unit + j);
+    return 0;
+}
+
+/* Hand out up to n free blocks of (kind, cls) into out[]; returns how many (>= 1) or
+ * 0 with *err set (ENOMEM, EACCES). Blocks' slot records are 0 (free). */
+LA_INTERNAL unsigned lai_slab_refill(unsigned kind, unsigned cls, void **out, unsigned n, int *err);
+/* Take back n blocks of (kind, cls) whose slot records are 0. */
+LA_INTERNAL void lai_slab_release(unsigned kind, unsigned cls, void *const *blocks, unsigned n);
+/* Give every wholly free slab back to the OS. */
+LA_INTERNAL void lai_slab_trim(void);
+/* Fill the process-wide figures owned by the slab layer. */
+LA_INTERNAL void lai_slab_stats(la_pool_stats_t *out);
+/* Executable view of a slab block, NULL if its kind is not executable. */
+LA_INTERNAL void *lai_slab_exec_view(const void *p);
+
+/* ---- big blocks (pool_big.c) ------------------------------------------------------------ */
+
+/* Map a big block of at least `size` bytes charged to record `idx`. NULL + *err. */
+LA_INTERNAL void *lai_big_alloc(unsigned kind, size_t size, uint32_t idx, size_t *block_size,
+                                int *err);
+/* Mapped size of a big block for a request, 0 if it cannot be represented. */
+LA_INTERNAL size_t lai_big_block_size(size_t size);
+/* Look up a live big block: 0 with its record index and size, ENOENT if unknown,
+ * EALREADY if it was a big block that is free now. */
+LA_INTERNAL int lai_big_lookup(const void *p, uint32_t *idx, size_t *size, void **rx);
+/* Free a live big block (after lai_big_lookup said it is live). Returns 0 or EALREADY
+ * when another thread freed it first. */
+LA_INTERNAL int lai_big_free(void *p);
+LA_INTERNAL void lai_big_trim(void);
+LA_INTERNAL void lai_big_stats(la_pool_stats_t *out);
+
+/* ---- tags and per-thread state (pool_tags.c) ---------------------------------------------- */
+
+typedef struct lai_counter {
+    _Atomic uint64_t allocs, frees, bytes_in, bytes_out, failures; /* owner writes, anyone reads */
+    int64_t pending;                                              /* owner only: bytes not folded */
+} lai_counter_t;
+
+typedef struct lai_front {
+    void **items;
+    uint32_t count;
+    uint32_t cap;
+} lai_front_t;
+
+typedef struct lai_thread {
+    struct lai_thread *next, *prev;           /* registry, under the tag lock */
+    _Atomic(lai_counter_t *) chunks[LAI_MAX_RECS / LAI_REC_CHUNK];
+    uint64_t key_cache[16];                   /* (key << 14) | index */
+    bool orphan;                              /* the shared state of exited threads */
+    lai_front_t front[LA_POOL_KIND_COUNT][LAI_NCLASSES];
+} lai_thread_t;
+
+typedef struct lai_tag_rec {
+    la_tag_t tag;
+    uint8_t kind;
+    /* counters of exited threads, under the tag lock */
+    uint64_t r_allocs, r_frees, r_bytes_in, r_bytes_out, r_failures;
+    _Atomic int64_t folded;        /* bytes folded from threads */
+    _Atomic uint64_t peak;
+    _Atomic uint64_t soft, hard;   /* budgets, 0 = none */
+    _Atomic int soft_warned;
+    _Atomic uint64_t denials, mismatches;
+    _Atomic int mismatch_reported;
+} lai_tag_rec_t;
+
+/* The calling thread's state (created on first use; the orphan after thread exit). */
+LA_INTERNAL lai_thread_t *lai_thread_slow(void);
+LA_INTERNAL extern _Thread_local lai_thread_t *lai_tl_thread;
+static inline lai_thread_t *lai_thread(void) {
+    lai_thread_t *t = lai_tl_thread;
+    return LA_LIKELY(t != NULL) ? t : lai_thread_slow();
+}
+/* The state shared by threads that already exited (and used when a thread's own
+ * state cannot be allocated). Operations on it hold its lock. */
+LA_INTERNAL lai_thread_t *lai_orphan(void);
+LA_INTERNAL void lai_orphan_lock(lai_thread_t *t);
+LA_INTERNAL void lai_orphan_unlock(lai_thread_t *t);
+
+/* Record index of (tag, kind), creating it; 0 when the table is full. */
+LA_INTERNAL uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind);
+static inline uint32_t lai_tag_index(lai_thread_t *t, la_tag_t tag, unsigned kind) {
+    uint64_t key = ((uint64_t)kind << 32) | tag;
+    uint64_t v = t->key_cache[(tag ^ (tag >> 13) ^ kind) & 15];
+    if (LA_LIKELY((v >> 14) == key)) return (uint32_t)(v & 0x3fff);
+    return lai_tag_index_slow(t, tag, kind);
+}
+/* Existing index of (tag, kind), 0 if never used (no creation). */
+LA_INTERNAL uint32_t lai_tag_find(la_tag_t tag, unsigned kind);
+LA_INTERNAL lai_tag_rec_t *lai_tag_rec(uint32_t idx);
+LA_INTERNAL uint32_t lai_tag_count(void); /* records in use + 1 */
+
+/* This thread's counter for idx (allocating its chunk); NULL when out of memory. */
+LA_INTERNAL lai_counter_t *lai_counter_slow(lai_thread_t *t, uint32_t idx);
+static inline lai_counter_t *lai_counter(lai_thread_t *t, uint32_t idx) {
+    lai_counter_t *c = atomic_load_explicit(&t->chunks[idx / LAI_REC_CHUNK], memory_order_relaxed);
+    if (LA_LIKELY(c != NULL)) return c + (idx % LAI_REC_CHUNK);
+    return lai_counter_slow(t, idx);
+}
+
+/* Number of records with a budget (a cheap test on the hot path). */
+LA_INTERNAL extern _Atomic uint32_t lai_budgeted_recs;
+
+static inline void lai_bump(_Atomic uint64_t *c, uint64_t by) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+                          memory_order_relaxed);
+}
+
+/* Fold c->pending into the record (peak, soft budget warning). */
+LA_INTERNAL void lai_fold(uint32_t idx, lai_counter_t *c);
+/* Charge an allocation of `bytes` to a budgeted record: 0, or EDQUOT (nothing charged). */
+LA_INTERNAL int lai_budget_charge(uint32_t idx, lai_counter_t *c, uint64_t bytes);
+
+static inline void lai_count_alloc(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes) {
+    (void)t;
+    lai_bump(&c->allocs, 1);
+    lai_bump(&c->bytes_in, bytes);
+    c->pending += (int64_t)bytes;
+    if (LA_UNLIKELY(c->pending >= LAI_FOLD_BYTES)) lai_fold(idx, c);
+}
+static inline void lai_count_free(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes,
+                                  bool budgeted) {
+    (void)t;
+    lai_bump(&c->frees, 1);
+    lai_bump(&c->bytes_out, bytes);
+    c->pending -= (int64_t)bytes;
+    if (LA_UNLIKELY(c->pending <= -LAI_FOLD_BYTES || budgeted)) lai_fold(idx, c);
+}
+
+/* Sum of one record over all threads (caller holds nothing). */
+LA_INTERNAL void lai_tag_sum(uint32_t idx, la_pool_tag_info_t *out);
+
+/* ---- thread front (pool_cache.c) ------------------------------------------------------------ */
+
+/* Pop a free block of (kind, cls) for this thread; NULL + *err. */
+LA_INTERNAL void *lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, int *err);
+/* Push a free block (its slot record already 0) when the front is full. */
+LA_INTERNAL void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, void *p);
+/* Return all of a thread's cached blocks to the slabs. */
+LA_INTERNAL void lai_front_flush_all(lai_thread_t *t);
+LA_INTERNAL uint64_t lai_front_cached_bytes(lai_thread_t *t);
+
+/* Test hook: non-zero makes every new executable mapping fail with EACCES, as a
+ * system that refuses executable memory would (tests/unit, tests/fault). */
+LA_INTERNAL extern _Atomic int lai_pool_refuse_exec;
+
+/* ---- misc (pool.c) ------------------------------------------------------------------------ */
+
+LA_INTERNAL void lai_pool_env_init(void);
+
+#endif /* LA_POOL_IMPL_H */

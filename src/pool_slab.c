@@ -1,0 +1,406 @@
+/* pool_slab.c — size classes, segments and slabs: where pool blocks of up to 32 KiB
+ * live.
+ *
+ * What: memory of each pool kind (paged, locked, and both executable) is mapped in
+ * 4 MiB segments aligned to 4 MiB, cut into 64 slabs of 64 KiB. A slab is given
+ * one size class the first time it is used and keeps it for the life of the
+ * process. Each slab has an out-of-line array with one 32-bit record per slot: the
+ * index of the (tag, kind) record the block is charged to, or 0 while it is free.
+ * That array is how a free on any thread finds the block's tag, how a double free
+ * is caught, and how a pointer the pool never handed out is told apart.
+ *
+ * Why this shape:
+ *   - Alignment rules without headers: sub-page slots are laid out per 4 KiB unit
+ *     (floor(4096 / size) slots per unit), so a block under a page never crosses a
+ *     page; slot sizes are multiples of 16 (64 for the cache-aligned classes) and
+ *     units are page-aligned, so blocks are 16- (64-) byte aligned; blocks of a page
+ *     or more start on a page.
+ *   - Address -> slab in three dependent loads: the radix (lai_seg_radix) maps each
+ *     4 MiB granule to its segment; the slab is (p - base) >> 16; the slot is an
+ *     exact multiply-shift division.
+ *   - Memory comes back without unmapping: when a slab's last block comes back and
+ *     its class already holds a wholly free slab, the slab's pages are discarded
+ *     (MADV_DONTNEED through la_prim_discard; locked slabs are unlocked first). The
+ *     mapping stays read-write, so a lock-free S-list reader that touches a block
+ *     after it went back to the pool reads zeros instead of faulting. Rule: the pool
+ *     never unmaps memory that has been handed out (segments live until exit).
+ *   - Locked (non-paged) memory is locked one slab at a time when the slab is put in
+ *     service; RLIMIT_MEMLOCK therefore fails a refill with ENOMEM, leaving nothing
+ *     locked or handed out.
+ *   - Executable kinds use dual-mapped segments (la_prim_map_dual): blocks are the
+ *     read-write view, lai_slab_exec_view() gives the read-execute alias. Discarding
+ *     a shared mapping drops it from RSS, but the memory object keeps its pages, so
+ *     executable pool memory is not returned to the system until exit (documented).
+ *
+ * Invariants:
+ *   - slab->meta and slab->cls are written once, before any block of the slab is
+ *     handed out, and published with a release store of meta; readers that find meta
+ *     NULL treat the address as not a block.
+ *   - A block is in exactly one place: with a user (record != 0), in a thread front
+ *     or in its slab's free list / unbumped range (record == 0).
+ *   - slab->used counts blocks out of the slab (fronts + users); a slab is on its
+ *     class's available list iff it has a free or unbumped slot.
+ * Lock order: class lock -> segment lock (per kind). Neither is held while calling
+ * out of this file except into prim. */
+#include "pool_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define INV(d) ((uint32_t)((((uint64_t)1 << 32) + (d) - 1) / (d)))
+#define CLASS(s, u, pu, n) {(s), (u), (pu), (n), (pu) * (n), INV(s), INV(u), \
+    ((LAI_FRONT_BYTES / (s)) > LAI_FRONT_MAX ? LAI_FRONT_MAX : \
+     (LAI_FRONT_BYTES / (s)) < 4 ? 4 : (LAI_FRONT_BYTES / (s)))}
+
+const lai_class_t lai_classes[LAI_NCLASSES] = {
+    CLASS(16, 4096, 256, 16),
+    CLASS(32, 4096, 128, 16),
+    CLASS(48, 4096, 85, 16),
+    CLASS(64, 4096, 64, 16),
+    CLASS(80, 4096, 51, 16),
+    CLASS(96, 4096, 42, 16),
+    CLASS(112, 4096, 36, 16),
+    CLASS(128, 4096, 32, 16),
+    CLASS(160, 4096, 25, 16),
+    CLASS(192, 4096, 21, 16),
+    CLASS(224, 4096, 18, 16),
+    CLASS(256, 4096, 16, 16),
+    CLASS(320, 4096, 12, 16),
+    CLASS(384, 4096, 10, 16),
+    CLASS(448, 4096, 9, 16),
+    CLASS(512, 4096, 8, 16),
+    CLASS(640, 4096, 6, 16),
+    CLASS(768, 4096, 5, 16),
+    CLASS(1024, 4096, 4, 16),
+    CLASS(1360, 4096, 3, 16),
+    CLASS(2048, 4096, 2, 16),
+    CLASS(4096, 4096, 1, 16),
+    CLASS(8192, 8192, 1, 8),
+    CLASS(12288, 12288, 1, 5),
+    CLASS(16384, 16384, 1, 4),
+    CLASS(32768, 32768, 1, 2),
+};
+
+const uint8_t lai_small_class[257] = {
+    0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 12, 12, 13, 13, 13,
+    13, 14, 14, 14, 14, 15, 15, 15, 15, 16, 16, 16, 16, 16, 16, 16, 16, 17, 17, 17, 17, 17, 17, 17,
+    17, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 18, 19, 19, 19, 19, 19, 19, 19,
+    19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 19, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+    20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 20,
+    20, 20, 20, 20, 20, 20, 20, 20, 20, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+    21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+    21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+    21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+    21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+    21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+};
+static const uint8_t aligned_class[65] = {
+    3, 3, 7, 9, 11, 12, 13, 14, 15, 16, 16, 17, 17, 18, 18, 18, 18, 20, 20, 20, 20, 20, 20, 20,
+    20, 20, 20, 20, 20, 20, 20, 20, 20, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+    21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21, 21,
+};
+
+int lai_class_of(size_t size, bool cache_aligned) {
+    if (size == 0) size = 1;
+    if (size <= LAI_UNIT)
+        return cache_aligned ? aligned_class[(size + 63) >> 6] : lai_small_class[(size + 15) >> 4];
+    for (int c = 0; c < LAI_NCLASSES; ++c)
+        if (lai_classes[c].size >= size) return c; /* page classes are 64-byte multiples */
+    return -1;
+}
+
+/* ---- registry ------------------------------------------------------------------------ */
+
+_Atomic(lai_seg_leaf_t *) lai_seg_radix[LAI_RADIX_TOP];
+static la_prim_lock_t radix_lock = LA_PRIM_LOCK_INIT;
+
+static int radix_insert(lai_segment_t *seg) {
+    uintptr_t a = (uintptr_t)seg->base;
+    uintptr_t hi = a >> (LAI_SEG_SHIFT + 13);
+    if (hi >= LAI_RADIX_TOP) return ENOMEM; /* beyond 47 bits: not supported */
+    la_prim_lock_acquire(&radix_lock);
+    lai_seg_leaf_t *leaf = atomic_load_explicit(&lai_seg_radix[hi], memory_order_relaxed);
+    if (!leaf) {
+        leaf = calloc(1, sizeof *leaf);
+        if (!leaf) {
+            la_prim_lock_release(&radix_lock);
+            return ENOMEM;
+        }
+        atomic_store_explicit(&lai_seg_radix[hi], leaf, memory_order_release);
+    }
+    atomic_store_explicit(&leaf->seg[(a >> LAI_SEG_SHIFT) & (LAI_RADIX_LEAF - 1)], seg,
+                          memory_order_release);
+    la_prim_lock_release(&radix_lock);
+    return 0;
+}
+
+/* ---- segments ------------------------------------------------------------------------- */
+
+typedef struct kind_state {
+    la_prim_lock_t lock;       /* segment lock */
+    lai_segment_t *current;    /* segment slabs are taken from */
+    uint64_t segments;
+} kind_state_t;
+
+typedef struct class_state {
+    la_prim_lock_t lock;
+    lai_slab_t *head, *tail;   /* available: slabs with a free or unbumped slot */
+    uint32_t empty;            /* active slabs with used == 0 */
+} class_state_t;
+
+static kind_state_t kinds[LA_POOL_KIND_COUNT];
+static class_state_t classes[LA_POOL_KIND_COUNT][LAI_NCLASSES];
+
+static _Atomic uint64_t st_mapped, st_locked, st_cached, st_discarded;
+
+_Atomic int lai_pool_refuse_exec;
+
+static bool kind_exec(unsigned kind) { return (kind & 2u) != 0; }
+static bool kind_locked(unsigned kind) { return (kind & 1u) != 0; }
+
+/* Map one segment-aligned segment of `kind`. */
+static int map_segment(unsigned kind, lai_segment_t **out) {
+    lai_segment_t *seg = calloc(1, sizeof *seg);
+    if (!seg) return ENOMEM;
+    int e;
+    if (kind_exec(kind)) {
+        if (atomic_load_explicit(&lai_pool_refuse_exec, memory_order_relaxed)) {
+            free(seg);
+            return EACCES;
+        }
+        /* Map twice the size, keep the 4 MiB-aligned window of the writable view and
+         * the same window of the executable view; unmap the rest (never handed out). */
+        void *rw, *rx;
+        e = la_prim_map_dual(2 * LAI_SEG_SIZE, &rw, &rx);
+        if (e) {
+            free(seg);
+            return e;
+        }
+        char *r = rw, *x = rx;
+        char *start = (char *)(((uintptr_t)r + LAI_SEG_SIZE - 1) & ~(uintptr_t)(LAI_SEG_SIZE - 1));
+        size_t head = (size_t)(start - r), tail = LAI_SEG_SIZE - head;
+        if (head) {
+            la_prim_release(r, head);
+            la_prim_release(x, head);
+        }
+        if (tail) {
+            la_prim_release(start + LAI_SEG_SIZE, tail);
+            la_prim_release(x + head + LAI_SEG_SIZE, tail);
+        }
+        seg->base = start;
+        seg->rx = x + head;
+    } else {
+        void *m;
+        e = la_prim_map(LAI_SEG_SIZE, LAI_SEG_SIZE, &m);
+        if (e) {
+            free(seg);
+            return e;
+        }
+        seg->base = m;
+    }
+    seg->kind = (uint8_t)kind;
+    for (unsigned i = 0; i < LAI_SEG_SLABS; ++i) {
+        seg->slabs[i].base = seg->base + i * LAI_SLAB_SIZE;
+        seg->slabs[i].kind = (uint8_t)kind;
+        atomic_init(&seg->slabs[i].cls, -1);
+    }
+    e = radix_insert(seg);
+    if (e) {
+        /* Never handed out: unmapping is safe. */
+        la_prim_release(seg->base, LAI_SEG_SIZE);
+        if (seg->rx) la_prim_release(seg->rx, LAI_SEG_SIZE);
+        free(seg);
+        return e;
+    }
+    atomic_fetch_add_explicit(&st_mapped, LAI_SEG_SIZE, memory_order_relaxed);
+    *out = seg;
+    return 0;
+}
+
+/* Put a new slab of (kind, cls) in service. Caller holds the class lock. */
+static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
+    const lai_class_t *c = &lai_classes[cls];
+    _Atomic uint32_t *meta = calloc(c->nslots, sizeof *meta);
+    if (!meta) return ENOMEM;
+    kind_state_t *ks = &kinds[kind];
+    la_prim_lock_acquire(&ks->lock);
+    if (!ks->current || ks->current->formatted == LAI_SEG_SLABS) {
+        lai_segment_t *seg;
+        int e = map_segment(kind, &seg);
+        if (e) {
+            la_prim_lock_release(&ks->lock);
+            free(meta);
+            return e;
+        }
+        ks->current = seg;
+        ks->segments++;
+    }
+    lai_slab_t *s = &ks->current->slabs[ks->current->formatted];
+    if (kind_locked(kind)) {
+        int e = la_prim_lock_pages(s->base, LAI_SLAB_SIZE);
+        if (e) {
+            la_prim_lock_release(&ks->lock);
+            free(meta);
+            return e == EPERM ? ENOMEM : e;
+        }
+        atomic_fetch_add_explicit(&st_locked, LAI_SLAB_SIZE, memory_order_relaxed);
+    }
+    ks->current->formatted++;
+    la_prim_lock_release(&ks->lock);
+    s->state = LAI_SLAB_ACTIVE;
+    s->used = 0;
+    s->bump = 0;
+    s->free = NULL;
+    atomic_store_explicit(&s->cls, (int32_t)cls, memory_order_relaxed);
+    atomic_store_explicit(&s->meta, meta, memory_order_release);
+    *out = s;
+    return 0;
+}
+
+static void list_push_head(class_state_t *cs, lai_slab_t *s) {
+    s->prev = NULL;
+    s->next = cs->head;
+    if (cs->head) cs->head->prev = s; else cs->tail = s;
+    cs->head = s;
+    s->listed = true;
+}
+
+static void list_push_tail(class_state_t *cs, lai_slab_t *s) {
+    s->next = NULL;
+    s->prev = cs->tail;
+    if (cs->tail) cs->tail->next = s; else cs->head = s;
+    cs->tail = s;
+    s->listed = true;
+}
+
+static void list_remove(class_state_t *cs, lai_slab_t *s) {
+    if (s->prev) s->prev->next = s->next; else cs->head = s->next;
+    if (s->next) s->next->prev = s->prev; else cs->tail = s->prev;
+    s->next = s->prev = NULL;
+    s->listed = false;
+}
+
+static char *slot_addr(const lai_slab_t *s, const lai_class_t *c, uint32_t i) {
+    uint32_t u = i / c->per_unit, j = i - u * c->per_unit;
+    return s->base + (size_t)u * c->unit + (size_t)j * c->size;
+}
+
+/* Return a wholly free slab's pages to the OS. Caller holds the class lock. */
+static void discard_slab(class_state_t *cs, lai_slab_t *s) {
+    if (kind_locked(s->kind)) {
+        la_prim_unlock_pages(s->base, LAI_SLAB_SIZE);
+        atomic_fetch_sub_explicit(&st_locked, LAI_SLAB_SIZE, memory_order_relaxed);
+    }
+    la_prim_discard(s->base, LAI_SLAB_SIZE);
+    s->free = NULL;
+    s->bump = 0;
+    s->state = LAI_SLAB_DISCARDED;
+    cs->empty--;
+    atomic_fetch_add_explicit(&st_discarded, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+    /* Discarded slabs go last: partly used slabs are preferred, so empties stay empty. */
+    if (s->listed) list_remove(cs, s);
+    list_push_tail(cs, s);
+}
+
+unsigned lai_slab_refill(unsigned kind, unsigned cls, void **out, unsigned n, int *err) {
+    const lai_class_t *c = &lai_classes[cls];
+    class_state_t *cs = &classes[kind][cls];
+    unsigned got = 0;
+    la_prim_lock_acquire(&cs->lock);
+    while (got < n) {
+        lai_slab_t *s = cs->head;
+        if (!s) {
+            int e = new_slab(kind, cls, &s);
+            if (e) {
+                *err = e;
+                break;
+            }
+            list_push_head(cs, s);
+            cs->empty++;
+            atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+        } else if (s->state == LAI_SLAB_DISCARDED) {
+            if (kind_locked(kind)) {
+                int e = la_prim_lock_pages(s->base, LAI_SLAB_SIZE);
+                if (e) {
+                    *err = e == EPERM ? ENOMEM : e;
+                    break;
+                }
+                atomic_fetch_add_explicit(&st_locked, LAI_SLAB_SIZE, memory_order_relaxed);
+            }
+            s->state = LAI_SLAB_ACTIVE;
+            cs->empty++;
+            atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+        }
+        if (s->used == 0) {
+            cs->empty--;
+            atomic_fetch_sub_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+        }
+        while (got < n && s->free) {
+            void *b = s->free;
+            s->free = *(void **)b;
+            out[got++] = b;
+            s->used++;
+        }
+        while (got < n && s->bump < c->nslots) {
+            out[got++] = slot_addr(s, c, s->bump++);
+            s->used++;
+        }
+        if (!s->free && s->bump == c->nslots) list_remove(cs, s);
+    }
+    la_prim_lock_release(&cs->lock);
+    return got;
+}
+
+void lai_slab_release(unsigned kind, unsigned cls, void *const *blocks, unsigned n) {
+    class_state_t *cs = &classes[kind][cls];
+    la_prim_lock_acquire(&cs->lock);
+    for (unsigned i = 0; i < n; ++i) {
+        void *b = blocks[i];
+        lai_segment_t *seg = lai_segment_of(b);
+        lai_slab_t *s = &seg->slabs[(size_t)((char *)b - seg->base) >> LAI_SLAB_SHIFT];
+        *(void **)b = s->free;
+        s->free = b;
+        if (!s->listed) list_push_head(cs, s);
+        if (--s->used == 0) {
+            cs->empty++;
+            atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+            if (cs->empty > 1) {
+                discard_slab(cs, s);
+            } else if (s != cs->tail) {
+                list_remove(cs, s);
+                list_push_tail(cs, s);
+            }
+        }
+    }
+    la_prim_lock_release(&cs->lock);
+}
+
+void lai_slab_trim(void) {
+    for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k) {
+        for (unsigned c = 0; c < LAI_NCLASSES; ++c) {
+            class_state_t *cs = &classes[k][c];
+            la_prim_lock_acquire(&cs->lock);
+            lai_slab_t *s = cs->head;
+            while (s && cs->empty) {
+                lai_slab_t *next = s->next;
+                if (s->state == LAI_SLAB_ACTIVE && s->used == 0) discard_slab(cs, s);
+                s = next;
+            }
+            la_prim_lock_release(&cs->lock);
+        }
+    }
+}
+
+void lai_slab_stats(la_pool_stats_t *out) {
+    out->bytes_mapped += atomic_load_explicit(&st_mapped, memory_order_relaxed);
+    out->bytes_locked += atomic_load_explicit(&st_locked, memory_order_relaxed);
+    out->bytes_cached += atomic_load_explicit(&st_cached, memory_order_relaxed);
+    out->slabs_discarded += atomic_load_explicit(&st_discarded, memory_order_relaxed);
+}
+
+void *lai_slab_exec_view(const void *p) {
+    lai_segment_t *seg = lai_segment_of(p);
+    if (!seg || !seg->rx) return NULL;
+    return seg->rx + ((const char *)p - seg->base);
+}
