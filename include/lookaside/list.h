@@ -136,6 +136,8 @@ typedef struct la_single_list_entry {
 
 /* ---- iteration (portable C11: no typeof) -------------------------------------- */
 
+/* `head` is evaluated on every step: pass a plain pointer expression. */
+
 /* Visit every entry, head to tail; `pos` is a la_list_entry_t *. The body must not
  * unlink `pos` (use the _SAFE form for that). */
 #define LA_LIST_FOR_EACH(pos, head) \
