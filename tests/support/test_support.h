@@ -18,13 +18,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
 
 #include <lookaside/base.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#include <cmocka.h> /* Debian's cmocka.h has no extern "C" of its own */
 
 /* Run a cmocka group; returns the process exit code. */
 #define la_test_run(name, tests) _cmocka_run_group_tests((name), (tests), \
