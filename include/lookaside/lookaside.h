@@ -9,5 +9,6 @@
 #include <lookaside/sslist.h>
 #include <lookaside/platform.h>
 #include <lookaside/pool.h>
+#include <lookaside/lookaside_list.h>
 
 #endif
