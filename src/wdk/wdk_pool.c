@@ -88,10 +88,14 @@ char *la_wdk_pool_type_format(POOL_TYPE PoolType, char *buf, size_t len) {
     return buf;
 }
 
-/* The tag the native pool is charged with: PROTECTED_POOL stripped, 0 → "None". */
+/* The tag the native pool is charged with: PROTECTED_POOL stripped, zero bytes
+ * (three-letter tags such as 'daB') shown as spaces, 0 → "None". */
 static la_tag_t normal_tag(ULONG Tag) {
     Tag &= ~(ULONG)PROTECTED_POOL;
-    return Tag == 0 ? (la_tag_t)LA_WDK_TAG_NONE : (la_tag_t)Tag;
+    if (Tag == 0) return (la_tag_t)LA_WDK_TAG_NONE;
+    for (int i = 0; i < 4; i++)
+        if (((Tag >> (8 * i)) & 0xFFu) == 0) Tag |= 0x20u << (8 * i);
+    return (la_tag_t)Tag;
 }
 
 /* Raise `status` with errno preserved for the caller. */
@@ -214,7 +218,8 @@ PVOID ExAllocatePool2(POOL_FLAGS Flags, SIZE_T NumberOfBytes, ULONG Tag) {
 
 VOID la_wdk_free_pool(PVOID P, ULONG Tag, const char *file, int line) {
     if (P == NULL) return;
-    la_pool_free_at(P, (la_tag_t)(Tag & ~(ULONG)PROTECTED_POOL), file, line);
+    /* tag 0: no check (ExFreePool); otherwise the tag as ExAllocatePool* charged it */
+    la_pool_free_at(P, (Tag & ~(ULONG)PROTECTED_POOL) ? normal_tag(Tag) : 0, file, line);
 }
 
 VOID (ExFreePool)(PVOID P) { la_wdk_free_pool(P, 0, NULL, 0); }

@@ -139,6 +139,19 @@ static void t_tags_none_protected_and_display_order(void **state) {
     assert_int_equal(pb, 0);
 }
 
+static void t_three_letter_tags_are_shown_with_a_space(void **state) {
+    (void)state;
+    char row[128];
+    PVOID p = ExAllocatePoolWithTag(PagedPool, 24, 'geT'); /* bytes T e g \0 */
+    assert_non_null(p);
+    assert_true(poolused_row("Teg ", row, sizeof row));
+    la_test_capture_begin();
+    la_test_fatal_trap_begin();
+    ExFreePoolWithTag(p, 'geT'); /* the same normalisation: no mismatch */
+    assert_int_equal(la_test_fatal_trap_end(), 0);
+    assert_string_equal(la_test_capture_end(), "");
+}
+
 static void t_unprintable_tag_fails(void **state) {
     (void)state;
     errno = 0;
@@ -435,6 +448,7 @@ int main(void) {
         cmocka_unit_test(t_zero_and_uninitialized_forms),
         cmocka_unit_test(t_zero_bytes_gives_unique_pointers),
         cmocka_unit_test(t_tags_none_protected_and_display_order),
+        cmocka_unit_test(t_three_letter_tags_are_shown_with_a_space),
         cmocka_unit_test(t_unprintable_tag_fails),
         cmocka_unit_test(t_pool2_flag_table),
         cmocka_unit_test(t_pool2_zero_fills_reused_blocks),

@@ -36,10 +36,12 @@
  *
  *   Tags: a C multi-character constant ('Fred') is shown lowest byte first
  *   ("derF"), as PoolMon shows it. ExAllocatePool uses the tag "None". The
- *   PROTECTED_POOL bit (0x80000000) is accepted and stripped. Tag 0 in
- *   ExAllocatePoolWithTag (allowed by Windows) is charged to "None". Any other
- *   tag byte outside printable ASCII fails the allocation (NULL, errno EINVAL):
- *   the native pool keeps tags displayable.
+ *   PROTECTED_POOL bit (0x80000000) is accepted and stripped. A zero byte (the
+ *   three-letter tags 'daB' that drivers use) is charged and shown as a space
+ *   ("Bad "), both when allocating and when ExFreePoolWithTag checks the tag.
+ *   Tag 0 in ExAllocatePoolWithTag (allowed by Windows) is charged to "None". Any
+ *   other tag byte outside printable ASCII fails the allocation (NULL, errno
+ *   EINVAL): the native pool keeps tags displayable.
  *
  *   ExAllocatePool2(Flags, Size, Tag): exactly one of POOL_FLAG_NON_PAGED,
  *   POOL_FLAG_NON_PAGED_EXECUTE and POOL_FLAG_PAGED; zero-filled unless
