@@ -17,6 +17,13 @@
  *             zero — for memory lock-free readers may still touch (S-list entries).
  *   release   munmap.
  *
+ * Differences from Windows worth knowing: decommit frees the pages but the kernel
+ * keeps the range's commit charge (dropping it would mean remapping with MAP_FIXED,
+ * which can leave a hole if it fails — not acceptable for S-list memory); and each
+ * commit/decommit/protect of part of a mapping splits it, so a region that flips
+ * many small pieces should batch them (the kernel allows vm.max_map_count mappings,
+ * 65530 by default).
+ *
  * Invariants: every function validates its arguments before touching the address
  * space (EINVAL, nothing changed); la_prim_lock_pages leaves nothing locked when it
  * fails; la_prim_map_dual leaves nothing mapped and no descriptor open when it fails.
