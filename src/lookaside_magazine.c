@@ -40,6 +40,9 @@
  *    A thread grows its magazine capacity (x2, up to MaximumDepth) when a depot
  *    exchange comes within LAI_GROW_WINDOW (4) magazines' worth of operations of
  *    the previous one: its working set does not fit in the two magazines it has.
+ *    An exchange is a free that finds both magazines full, or an allocation that
+ *    finds both empty and gets a full magazine from the depot; an allocation the
+ *    backing serves is not one (a bigger magazine would not have held that block).
  *    A thread cycling 1000 objects reaches 1024-round magazines after a few
  *    exchanges and then never touches the depot (two such threads scale ~2x); a
  *    thread whose working set fits never grows. Shrinking: flush, trim and the
@@ -213,10 +216,10 @@ LA_NOINLINE void *lai_alloc_slow(la_lookaside_t *c) {
             tc_swap(tc);
             continue;
         }
-        note_exchange(c, tc);
         tc_sync(tc);
         lai_mag_t *full = lai_store_take_full(c, tc->tc_prev);
         if (!full) break;
+        note_exchange(c, tc);
         tc->tc_prev = tc->tc_loaded; /* empty (or NULL) */
         tc_load(tc, full);
     }
