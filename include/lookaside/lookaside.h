@@ -10,5 +10,6 @@
 #include <lookaside/platform.h>
 #include <lookaside/pool.h>
 #include <lookaside/lookaside_list.h>
+#include <lookaside/allocator.h>
 
 #endif
