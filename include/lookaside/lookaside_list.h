@@ -67,10 +67,15 @@
  *     free of a pointer no cache handed out     LA_FATAL_BAD_POINTER (also misaligned)
  *     a second free of the same block           LA_FATAL_DOUBLE_FREE
  *     any use of a destroyed cache              LA_FATAL_USE_AFTER_DESTROY
+ *     a cached block whose trailer was overwritten
+ *       (a write past the end), when it would be
+ *       handed out again                        LA_FATAL_CORRUPT_BLOCK
  *   naming the block and the caller's file:line (la_lookaside_free_at / the
  *   LA_LOOKASIDE_FREE macro). If an installed fatal handler returns, the operation
  *   is abandoned: the free does nothing, the allocation returns NULL with errno
- *   EFAULT. In checked builds the inline fast path calls the checked out-of-line
+ *   EFAULT (a corrupt block is dropped and stays counted as outstanding). A block
+ *   of another cache is recognised as such when both caches have the same block
+ *   size; otherwise it is reported as a bad pointer. In checked builds the inline fast path calls the checked out-of-line
  *   functions. Unchecked builds do not look: such misuse corrupts the cache.
  *   la_lookaside_alloc_sized() refuses (NULL, errno EINVAL) a size or alignment
  *   the cache cannot serve, in every build.
