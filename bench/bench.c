@@ -223,7 +223,9 @@ bool bench_run(const bench_case_t *c, bench_result_t *out) {
 
     if (ok) {
         const double target = bench_opt.target_ms * 1e6;
-        /* calibrate: double until a repetition is long enough to scale from */
+        /* calibrate: a cold first repetition (page faults, thread start) is thrown
+         * away; then double until a repetition is long enough to scale from */
+        (void)run_rep(p, 1);
         uint64_t iters = 1, t = run_rep(p, iters);
         while ((double)t < target / 8 && iters < (UINT64_C(1) << 40)) {
             iters *= (double)t < target / 1000 ? 16 : 2;
@@ -231,7 +233,14 @@ bool bench_run(const bench_case_t *c, bench_result_t *out) {
         }
         double scaled = (double)iters * target / (double)t;
         iters = scaled < 1 ? 1 : (uint64_t)scaled;
-        (void)run_rep(p, iters); /* warm-up */
+        /* warm-up at the chosen count; if it lands far from the target (the
+         * scaling sample was disturbed), rescale once and warm up again */
+        t = run_rep(p, iters);
+        if ((double)t < target / 2 || (double)t > target * 2) {
+            scaled = (double)iters * target / (double)t;
+            iters = scaled < 1 ? 1 : (uint64_t)scaled;
+            (void)run_rep(p, iters);
+        }
         double ns[BENCH_MAX_REPS];
         const double ops = (double)iters * (c->ops_per_iter > 0 ? c->ops_per_iter : 1.0) * p->n;
         for (unsigned r = 0; r < bench_opt.reps; r++) ns[r] = (double)run_rep(p, iters) / ops;

@@ -189,7 +189,8 @@ static void unlock_header(la_sslist_header_t *list, la_sslist_entry_t *first, ui
     __atomic_store_n(&list->ss_first_flags, w1_of(first, w1 & ~FLAG_LOCK), __ATOMIC_RELEASE);
 }
 
-static la_sslist_entry_t *locked_push_chain(la_sslist_header_t *list, la_sslist_entry_t *first,
+/* The locked paths stay out of line so the lock-free loops keep few registers. */
+LA_NOINLINE static la_sslist_entry_t *locked_push_chain(la_sslist_header_t *list, la_sslist_entry_t *first,
                                             la_sslist_entry_t *last, unsigned count) {
     uint64_t w1 = lock_header(list);
     la_sslist_entry_t *prev = first_of(w1);
@@ -200,7 +201,7 @@ static la_sslist_entry_t *locked_push_chain(la_sslist_header_t *list, la_sslist_
     return prev;
 }
 
-static la_sslist_entry_t *locked_pop(la_sslist_header_t *list) {
+LA_NOINLINE static la_sslist_entry_t *locked_pop(la_sslist_header_t *list) {
     uint64_t w1 = lock_header(list);
     la_sslist_entry_t *first = first_of(w1);
     if (first == NULL) {
@@ -213,7 +214,7 @@ static la_sslist_entry_t *locked_pop(la_sslist_header_t *list) {
     return first;
 }
 
-static la_sslist_entry_t *locked_flush(la_sslist_header_t *list) {
+LA_NOINLINE static la_sslist_entry_t *locked_flush(la_sslist_header_t *list) {
     uint64_t w1 = lock_header(list);
     la_sslist_entry_t *first = first_of(w1);
     if (first != NULL) {
@@ -264,9 +265,10 @@ bool la_sslist_is_lock_free(const la_sslist_header_t *list) {
 
 /* ---- the operations ---------------------------------------------------------------- */
 
-static la_sslist_entry_t *push_chain(la_sslist_header_t *list, la_prim_u128_t old,
-                                     la_sslist_entry_t *first, la_sslist_entry_t *last,
-                                     unsigned count) {
+/* Inlined into both push functions: one call level less on the hot path. */
+__attribute__((always_inline)) static inline la_sslist_entry_t *
+push_chain(la_sslist_header_t *list, la_prim_u128_t old, la_sslist_entry_t *first,
+           la_sslist_entry_t *last, unsigned count) {
     if (old.hi & FLAG_LOCKED_MODE) return locked_push_chain(list, first, last, count);
     la_prim_u128_t new_value;
     new_value.hi = w1_of(first, old.hi);
