@@ -52,6 +52,10 @@
  *     call) and left unchanged by pop and flush, in both modes. It exists for the
  *     ABA argument; do not give its value any other meaning.
  *   - All operations are thread-safe against each other, except init.
+ *   - In lock-free mode push, push_chain, pop and flush are also async-signal-safe
+ *     (usable from a signal handler that interrupted an operation on the same
+ *     list); in locked mode they are not (the handler could spin on its own
+ *     thread's lock).
  *
  * Lock-free mode and locked mode
  *   la_sslist_init picks lock-free mode when the CPU has a 16-byte CAS
