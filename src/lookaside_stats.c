@@ -132,10 +132,13 @@ size_t la_lookaside_foreach(la_lookaside_visit_fn *fn, void *arg) {
 
 /* ---- type names ------------------------------------------------------------------------------ */
 
+/* Append " word" (no space before the first), truncating at cap - 1 bytes. */
 static void add_word(char *buf, size_t cap, size_t *len, const char *w) {
-    int n = snprintf(buf + *len, cap > *len ? cap - *len : 0, "%s%s", *len ? " " : "", w);
-    if (n > 0) *len += (size_t)n;
-    if (*len >= cap) *len = cap ? cap - 1 : 0;
+    size_t i = *len;
+    if (i && i + 1 < cap) buf[i++] = ' ';
+    while (*w && i + 1 < cap) buf[i++] = *w++;
+    buf[i] = '\0';
+    *len = i;
 }
 
 const char *la_lookaside_type_name(uint32_t kind, uint32_t type, uint32_t flags, char *buf, size_t cap) {
