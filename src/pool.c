@@ -160,12 +160,11 @@ static LA_NOINLINE void *alloc_general(unsigned type, size_t size, la_tag_t tag,
         if (err) goto fail;
     }
     if (cls >= 0) {
-        lai_front_t *f = &t->front[kind][cls];
-        p = f->count ? f->items[--f->count] : lai_front_refill(t, kind, (unsigned)cls, &err);
-        if (p) {
-            lai_blockref_t ref;
-            (void)lai_slab_resolve(p, &ref);
-            atomic_store_explicit(ref.meta, idx, memory_order_relaxed);
+        lai_fitem_t it;
+        err = lai_front_refill(t, kind, (unsigned)cls, &it);
+        if (!err) {
+            p = it.p;
+            atomic_store_explicit(it.meta, idx, memory_order_relaxed);
         }
     } else {
         size_t got;
@@ -192,29 +191,39 @@ fail:
     return fail_out(err ? err : ENOMEM, size, tag, flags);
 }
 
+/* The rare tail of the fast path: fold the thread's drift, zero the block. */
+static LA_NOINLINE void *alloc_finish(void *p, uint32_t idx, lai_counter_t *c, size_t size,
+                                      unsigned flags) {
+    if (c->pending >= LAI_FOLD_BYTES) lai_fold(idx, c);
+    if (flags & LA_POOL_F_ZERO) memset(p, 0, size);
+    return p;
+}
+
 void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
-    lai_thread_t *t = lai_thread();
-    if (LA_LIKELY(size <= LAI_UNIT && (type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) == 0 &&
-                  (flags & ~LA_POOL_F_MASK) == 0 && tag_ok(tag) && !t->orphan &&
+    /* Fast path: a small request, no cache alignment, known flags, a (tag, kind) in
+     * this thread's key cache (only valid tags get there, and never on the orphan),
+     * a block in the thread front, and no budget anywhere. Anything else, and every
+     * failure, goes through alloc_general. */
+    lai_thread_t *t = lai_tl_thread;
+    if (LA_LIKELY(t != NULL && size <= LAI_UNIT &&
+                  ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0 &&
                   atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) == 0)) {
         unsigned kind = la_pool_kind_of(type);
-        uint32_t idx = lai_tag_index(t, tag, kind);
-        lai_counter_t *c = idx ? lai_counter(t, idx) : NULL;
-        if (LA_LIKELY(c != NULL)) {
-            unsigned cls = lai_small_class[(size + 15) >> 4];
-            lai_front_t *f = &t->front[kind][cls];
-            int err = 0;
-            void *p = LA_LIKELY(f->count) ? f->items[--f->count] : lai_front_refill(t, kind, cls, &err);
-            if (LA_UNLIKELY(!p)) {
-                lai_bump(&c->failures, 1);
-                return fail_out(err ? err : ENOMEM, size, tag, flags);
-            }
-            lai_blockref_t ref;
-            (void)lai_slab_resolve(p, &ref);
-            atomic_store_explicit(ref.meta, idx, memory_order_relaxed);
-            lai_count_alloc(t, idx, c, lai_classes[cls].size);
-            if (flags & LA_POOL_F_ZERO) memset(p, 0, size);
-            return p;
+        uint64_t key = ((uint64_t)kind << 32) | tag;
+        const lai_key_slot_t *ks = &t->key_cache[lai_key_hash(tag, kind)];
+        unsigned cls = lai_small_class[(size + 15) >> 4];
+        lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+        if (LA_LIKELY((ks->v >> 14) == key && f->count != 0)) {
+            uint32_t idx = (uint32_t)(ks->v & 0x3fff);
+            lai_counter_t *c = ks->c;
+            lai_fitem_t it = f->items[--f->count];
+            atomic_store_explicit(it.meta, idx, memory_order_relaxed);
+            lai_bump(&c->allocs, 1);
+            lai_bump(&c->bytes_in, lai_classes[cls].size);
+            c->pending += lai_classes[cls].size;
+            if (LA_UNLIKELY(c->pending >= LAI_FOLD_BYTES || (flags & LA_POOL_F_ZERO)))
+                return alloc_finish(it.p, idx, c, size, flags);
+            return it.p;
         }
     }
     return alloc_general(type, size, tag, flags);
@@ -298,47 +307,88 @@ static LA_NOINLINE void free_big(void *p, la_tag_t tag, const char *file, int li
 
 static LA_NOINLINE void free_slab_general(void *p, const lai_blockref_t *ref, uint32_t idx) {
     lai_thread_t *t = lai_thread();
-    unsigned kind = ref->slab->kind, cls = (unsigned)(ref->cls - lai_classes);
+    unsigned kind = ref->slab->kind, cls = ref->slab->front_idx % LAI_NCLASSES;
     atomic_store_explicit(ref->meta, 0, memory_order_relaxed);
-    count_free_general(idx, ref->cls->size);
+    count_free_general(idx, ref->slab->size);
     lai_orphan_lock(t);
-    lai_front_t *f = &t->front[kind][cls];
-    if (f->count < f->cap) f->items[f->count++] = p;
-    else lai_front_overflow(t, kind, cls, p);
+    lai_fitem_t it = {p, ref->meta};
+    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+    if (f->count < f->cap) f->items[f->count++] = it;
+    else lai_front_overflow(t, kind, cls, it);
     lai_orphan_unlock(t);
 }
 
-void la_pool_free_at(void *p, la_tag_t tag, const char *file, int line) {
-    if (!p) return;
+static LA_NOINLINE void free_overflow(lai_thread_t *t, unsigned fidx, void *p,
+                                      _Atomic uint32_t *meta, uint32_t idx, lai_counter_t *c) {
+    lai_fitem_t it = {p, meta};
+    lai_front_overflow(t, fidx / LAI_NCLASSES, fidx % LAI_NCLASSES, it);
+    if (c->pending <= -LAI_FOLD_BYTES) lai_fold(idx, c);
+}
+
+/* Everything but the common case: not a slab block, not allocated, a tag to check,
+ * a thread without state, budgets. Re-resolves; correct for every case. */
+static LA_NOINLINE void free_general(void *p, la_tag_t tag, const char *file, int line) {
     lai_blockref_t ref;
     int e = lai_slab_resolve(p, &ref);
-    if (LA_UNLIKELY(e != 0)) {
+    if (e != 0) {
         free_big(p, tag, file, line, e);
         return;
     }
     uint32_t idx = atomic_load_explicit(ref.meta, memory_order_relaxed);
-    if (LA_UNLIKELY(idx == 0)) {
+    if (idx == 0) {
         report_bad(p, file, line, EALREADY);
         return;
     }
-    if (tag && LA_UNLIKELY(lai_tag_rec(idx)->tag != tag) && tag_mismatch(p, idx, tag, file, line)) return;
-    lai_thread_t *t = lai_thread();
-    lai_counter_t *c;
-    if (LA_UNLIKELY(t->orphan || atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed)) ||
-        LA_UNLIKELY(!(c = lai_counter(t, idx)))) {
-        free_slab_general(p, &ref, idx);
-        return;
-    }
-    atomic_store_explicit(ref.meta, 0, memory_order_relaxed);
-    lai_count_free(t, idx, c, ref.cls->size, false);
-    unsigned kind = ref.slab->kind, cls = (unsigned)(ref.cls - lai_classes);
-    lai_front_t *f = &t->front[kind][cls];
-    if (LA_LIKELY(f->count < f->cap)) f->items[f->count++] = p;
-    else lai_front_overflow(t, kind, cls, p);
+    if (tag && lai_tag_rec(idx)->tag != tag && tag_mismatch(p, idx, tag, file, line)) return;
+    free_slab_general(p, &ref, idx);
 }
 
-void la_pool_free(void *p) { la_pool_free_at(p, 0, NULL, 0); }
-void la_pool_free_tag(void *p, la_tag_t tag) { la_pool_free_at(p, tag, NULL, 0); }
+/* The common case inline: a live slab block, no tag check, a registered thread with
+ * a counter for the record, no budgets, room in the front. */
+static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t tag,
+                                                             const char *file, int line) {
+    lai_blockref_t ref;
+    lai_thread_t *t = lai_tl_thread;
+    lai_counter_t *c;
+    uint32_t idx;
+    if (LA_UNLIKELY(tag != 0 || t == NULL || lai_slab_resolve(p, &ref) != 0 ||
+                    (idx = atomic_load_explicit(ref.meta, memory_order_relaxed)) == 0 ||
+                    atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) != 0 ||
+                    (c = atomic_load_explicit(&t->chunks[idx / LAI_REC_CHUNK],
+                                              memory_order_relaxed)) == NULL)) {
+        free_general(p, tag, file, line);
+        return;
+    }
+    c += idx % LAI_REC_CHUNK;
+    atomic_store_explicit(ref.meta, 0, memory_order_relaxed);
+    uint32_t bytes = ref.slab->size;
+    lai_bump(&c->frees, 1);
+    lai_bump(&c->bytes_out, bytes);
+    c->pending -= bytes;
+    unsigned fidx = ref.slab->front_idx;
+    lai_front_t *f = &t->front[fidx];
+    uint32_t n = f->count;
+    if (LA_UNLIKELY(n >= f->cap)) {
+        free_overflow(t, fidx, p, ref.meta, idx, c);
+        return;
+    }
+    f->items[n].p = p;
+    f->items[n].meta = ref.meta;
+    f->count = n + 1;
+    if (LA_UNLIKELY(c->pending <= -LAI_FOLD_BYTES)) lai_fold(idx, c);
+}
+
+void la_pool_free_at(void *p, la_tag_t tag, const char *file, int line) {
+    if (p) free_fast(p, tag, file, line);
+}
+
+void la_pool_free(void *p) {
+    if (p) free_fast(p, 0, NULL, 0);
+}
+
+void la_pool_free_tag(void *p, la_tag_t tag) {
+    if (p) free_fast(p, tag, NULL, 0);
+}
 
 /* ---- queries ---------------------------------------------------------------------------------- */
 
@@ -349,7 +399,7 @@ static bool live_block(const void *p, uint32_t *idx, size_t *size, void **rx) {
     if (e == 0) {
         *idx = atomic_load_explicit(ref.meta, memory_order_relaxed);
         if (*idx == 0) e = EALREADY;
-        *size = ref.cls->size;
+        *size = ref.slab->size;
         if (rx) *rx = lai_slab_exec_view(p);
     } else if (e == ENOENT) {
         e = lai_big_lookup(p, idx, size, rx);

@@ -26,7 +26,7 @@
 #include <string.h>
 
 static bool front_ready(lai_thread_t *t, unsigned kind, unsigned cls) {
-    lai_front_t *f = &t->front[kind][cls];
+    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
     if (f->items) return true;
     if (t->orphan) return false;
     uint32_t cap = lai_classes[cls].front_cap;
@@ -37,23 +37,25 @@ static bool front_ready(lai_thread_t *t, unsigned kind, unsigned cls) {
     return true;
 }
 
-void *lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, int *err) {
-    lai_front_t *f = &t->front[kind][cls];
-    if (f->count) return f->items[--f->count];
-    if (!front_ready(t, kind, cls)) {
-        void *p;
-        return lai_slab_refill(kind, cls, &p, 1, err) ? p : NULL;
+int lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t *out) {
+    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+    int err = 0;
+    if (f->count) {
+        *out = f->items[--f->count];
+        return 0;
     }
-    unsigned n = lai_slab_refill(kind, cls, f->items, f->cap / 2, err);
-    if (!n) return NULL;
+    if (!front_ready(t, kind, cls)) return lai_slab_refill(kind, cls, out, 1, &err) ? 0 : err;
+    unsigned n = lai_slab_refill(kind, cls, f->items, f->cap / 2, &err);
+    if (!n) return err;
     f->count = n - 1;
-    return f->items[n - 1];
+    *out = f->items[n - 1];
+    return 0;
 }
 
-void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, void *p) {
-    lai_front_t *f = &t->front[kind][cls];
+void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t item) {
+    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
     if (!front_ready(t, kind, cls)) {
-        lai_slab_release(kind, cls, &p, 1);
+        lai_slab_release(kind, cls, &item, 1);
         return;
     }
     if (f->count == f->cap) {
@@ -63,13 +65,13 @@ void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, void *p) {
         memmove(f->items, f->items + half, (f->cap - half) * sizeof *f->items);
         f->count = f->cap - half;
     }
-    f->items[f->count++] = p;
+    f->items[f->count++] = item;
 }
 
 void lai_front_flush_all(lai_thread_t *t) {
     for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k) {
         for (unsigned c = 0; c < LAI_NCLASSES; ++c) {
-            lai_front_t *f = &t->front[k][c];
+            lai_front_t *f = &t->front[(k) * LAI_NCLASSES + (c)];
             if (f->count) lai_slab_release(k, c, f->items, f->count);
             f->count = 0;
             free(f->items);
@@ -83,6 +85,6 @@ uint64_t lai_front_cached_bytes(lai_thread_t *t) {
     uint64_t sum = 0;
     for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k)
         for (unsigned c = 0; c < LAI_NCLASSES; ++c)
-            sum += (uint64_t)t->front[k][c].count * lai_classes[c].size;
+            sum += (uint64_t)t->front[(k) * LAI_NCLASSES + (c)].count * lai_classes[c].size;
     return sum;
 }

@@ -38,8 +38,10 @@
 #define LAI_FOLD_BYTES 65536                    /* per-thread drift before folding */
 #define LAI_MAX_RECS 16384u                     /* (tag, kind) records, index 0 unused */
 #define LAI_REC_CHUNK 64u
-#define LAI_FRONT_BYTES (256u * 1024u)          /* per-thread cache bound per class */
-#define LAI_FRONT_MAX 1024u                     /* and in blocks */
+#define LAI_FRONT_BYTES (1024u * 1024u)         /* per-thread cache bound per class */
+#define LAI_FRONT_MAX 2048u                     /* and in blocks */
+#define LAI_EMPTY_KEEP 64u                      /* wholly free slabs kept per class (4 MiB) */
+#define LAI_EMPTY_KEEP_TOTAL ((uint64_t)8 << 20) /* and in all classes together */
 
 /* ---- size classes (pool_slab.c) ------------------------------------------------------- */
 
@@ -47,13 +49,13 @@
 
 typedef struct lai_class {
     uint32_t size;       /* slot size */
-    uint32_t unit;       /* layout unit: 4096 for sub-page slots, else = size */
-    uint32_t per_unit;   /* slots per unit */
-    uint32_t units;      /* units per slab */
-    uint32_t nslots;     /* per_unit * units */
-    uint32_t size_inv;   /* ceil(2^32 / size), exact division of offsets < 2^16 */
-    uint32_t unit_inv;   /* ceil(2^32 / unit) */
+    uint32_t unit_shift; /* layout unit: 12 (4 KiB) for sub-page slots, 16 (the slab) else */
+    uint32_t unit_mask;  /* (1 << unit_shift) - 1 */
+    uint32_t per_unit;   /* slots per unit: slots never straddle a unit */
+    uint32_t nslots;     /* slots per slab */
+    uint32_t size_inv;   /* ceil(2^32 / size): exact division of offsets < 2^16 */
     uint32_t front_cap;  /* thread cache capacity in blocks */
+    uint32_t pad_;
 } lai_class_t;
 
 LA_INTERNAL extern const lai_class_t lai_classes[LAI_NCLASSES];
@@ -73,51 +75,56 @@ static inline uint32_t lai_div(uint32_t x, uint32_t inv) {
 enum { LAI_SLAB_UNUSED = 0, LAI_SLAB_ACTIVE, LAI_SLAB_DISCARDED };
 
 typedef struct lai_slab {
-    char *base;
-    _Atomic(_Atomic uint32_t *) meta; /* per-slot record index, 0 = free; set once */
-    _Atomic int32_t cls;              /* -1 until formatted; never changes after */
+    /* Read by every free, written once before meta is published (then never): */
+    _Atomic(_Atomic uint32_t *) meta; /* per-slot record index, 0 = free */
+    uint32_t size;                    /* copies of the class's layout, one line with meta */
+    uint32_t size_inv;
+    uint16_t unit_mask;
+    uint8_t unit_shift;
     uint8_t kind;
-    uint8_t state;                    /* LAI_SLAB_*, under the class lock */
-    bool listed;                      /* on its class's available list */
-    uint32_t used;                    /* blocks out of the slab (in fronts or with users) */
-    uint32_t bump;                    /* slots [bump, nslots) never handed out since reset */
+    uint16_t per_unit;
+    uint16_t front_idx;               /* kind * LAI_NCLASSES + class */
+    const lai_class_t *klass;
+    /* Under the class lock: */
+    char *base;
     void *free;                       /* released blocks, linked through their first word */
     struct lai_slab *next, *prev;     /* class available list */
+    uint32_t used;                    /* blocks out of the slab (in fronts or with users) */
+    uint32_t bump;                    /* slots [bump, nslots) never handed out since reset */
+    uint8_t state;                    /* LAI_SLAB_* */
+    bool listed;                      /* on its class's available list */
 } lai_slab_t;
 
+/* A segment's descriptor sits in its own first slab (never handed out), so the
+ * descriptor of any pool address is `address & ~(LAI_SEG_SIZE - 1)` once the
+ * membership bitmap says the segment is ours. */
 typedef struct lai_segment {
-    char *base;                       /* read-write view */
-    char *rx;                         /* executable view (exec kinds), else NULL */
+    lai_slab_t slabs[LAI_SEG_SLABS];  /* slabs[0] is this header: meta stays NULL */
+    char *rx;                         /* executable view of the segment (exec kinds) */
     uint8_t kind;
-    uint32_t formatted;               /* slabs [0, formatted) have a class */
-    lai_slab_t slabs[LAI_SEG_SLABS];
+    uint32_t formatted;               /* slabs [1, formatted) have a class */
 } lai_segment_t;
 
-/* Address -> segment registry: a two-level radix over 4 MiB granules of a 47-bit
- * address space. Entries are written once (segments are never unmapped) and read
- * without a lock. */
-#define LAI_RADIX_TOP 4096u       /* address bits 35..46 */
-#define LAI_RADIX_LEAF 8192u      /* address bits 22..34 */
-typedef struct lai_seg_leaf {
-    _Atomic(lai_segment_t *) seg[LAI_RADIX_LEAF];
-} lai_seg_leaf_t;
-LA_INTERNAL extern _Atomic(lai_seg_leaf_t *) lai_seg_radix[LAI_RADIX_TOP];
+/* Which 4 MiB granules of the 47-bit address space hold pool segments: one bit
+ * each (4 MiB of zero-initialised address space, touched only where segments are).
+ * Bits are set once, after the descriptor is written (segments are never unmapped). */
+#define LAI_ADDR_BITS 47
+#define LAI_SEG_WORDS ((size_t)1 << (LAI_ADDR_BITS - LAI_SEG_SHIFT - 6))
+LA_INTERNAL extern _Atomic uint64_t lai_seg_bits[LAI_SEG_WORDS];
 
 /* Segment holding `p`, NULL if none (lock-free). */
 static inline lai_segment_t *lai_segment_of(const void *p) {
     uintptr_t a = (uintptr_t)p;
-    uintptr_t hi = a >> (LAI_SEG_SHIFT + 13);
-    if (LA_UNLIKELY(hi >= LAI_RADIX_TOP)) return NULL;
-    lai_seg_leaf_t *leaf = atomic_load_explicit(&lai_seg_radix[hi], memory_order_acquire);
-    if (LA_UNLIKELY(!leaf)) return NULL;
-    return atomic_load_explicit(&leaf->seg[(a >> LAI_SEG_SHIFT) & (LAI_RADIX_LEAF - 1)],
-                                memory_order_acquire);
+    uintptr_t g = a >> LAI_SEG_SHIFT;
+    if (LA_UNLIKELY((a >> LAI_ADDR_BITS) != 0)) return NULL;
+    uint64_t w = atomic_load_explicit(&lai_seg_bits[g >> 6], memory_order_acquire);
+    if (LA_UNLIKELY(!((w >> (g & 63)) & 1))) return NULL;
+    return (lai_segment_t *)(a & ~(uintptr_t)(LAI_SEG_SIZE - 1));
 }
 
 /* Where a slab block lives. */
 typedef struct lai_blockref {
     lai_slab_t *slab;
-    const lai_class_t *cls;
     _Atomic uint32_t *meta;   /* this block's slot record */
 } lai_blockref_t;
 
@@ -126,27 +133,31 @@ typedef struct lai_blockref {
 static inline int lai_slab_resolve(const void *p, lai_blockref_t *ref) {
     lai_segment_t *seg = lai_segment_of(p);
     if (LA_UNLIKELY(!seg)) return ENOENT;
-    size_t off = (size_t)((const char *)p - seg->base);
+    uint32_t off = (uint32_t)((uintptr_t)p & (LAI_SEG_SIZE - 1));
     lai_slab_t *s = &seg->slabs[off >> LAI_SLAB_SHIFT];
     _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_acquire);
     if (LA_UNLIKELY(!meta)) return EFAULT;
-    const lai_class_t *c = &lai_classes[atomic_load_explicit(&s->cls, memory_order_relaxed)];
-    uint32_t so = (uint32_t)(off & (LAI_SLAB_SIZE - 1));
-    uint32_t u = lai_div(so, c->unit_inv);
-    uint32_t in = so - u * c->unit;
-    uint32_t j = lai_div(in, c->size_inv);
-    if (LA_UNLIKELY(j * c->size != in || j >= c->per_unit || u >= c->units)) return EFAULT;
+    uint32_t so = off & (uint32_t)(LAI_SLAB_SIZE - 1);
+    uint32_t in = so & s->unit_mask;
+    uint32_t j = lai_div(in, s->size_inv);
+    if (LA_UNLIKELY(j * s->size != in || j >= s->per_unit)) return EFAULT;
     ref->slab = s;
-    ref->cls = c;
-    ref->meta = meta + (u * c->per_unit + j);
+    ref->meta = meta + ((so >> s->unit_shift) * s->per_unit + j);
     return 0;
 }
 
+/* A free block in a thread front, with its slot record (so allocation needs no lookup). */
+typedef struct lai_fitem {
+    void *p;
+    _Atomic uint32_t *meta;
+} lai_fitem_t;
+
 /* Hand out up to n free blocks of (kind, cls) into out[]; returns how many (>= 1) or
  * 0 with *err set (ENOMEM, EACCES). Blocks' slot records are 0 (free). */
-LA_INTERNAL unsigned lai_slab_refill(unsigned kind, unsigned cls, void **out, unsigned n, int *err);
+LA_INTERNAL unsigned lai_slab_refill(unsigned kind, unsigned cls, lai_fitem_t *out, unsigned n,
+                                     int *err);
 /* Take back n blocks of (kind, cls) whose slot records are 0. */
-LA_INTERNAL void lai_slab_release(unsigned kind, unsigned cls, void *const *blocks, unsigned n);
+LA_INTERNAL void lai_slab_release(unsigned kind, unsigned cls, const lai_fitem_t *items, unsigned n);
 /* Give every wholly free slab back to the OS. */
 LA_INTERNAL void lai_slab_trim(void);
 /* Fill the process-wide figures owned by the slab layer. */
@@ -178,17 +189,22 @@ typedef struct lai_counter {
 } lai_counter_t;
 
 typedef struct lai_front {
-    void **items;
+    lai_fitem_t *items;
     uint32_t count;
     uint32_t cap;
 } lai_front_t;
 
+typedef struct lai_key_slot {
+    uint64_t v;                               /* (key << 14) | index; 0 empty */
+    lai_counter_t *c;                         /* this thread's counter for the index */
+} lai_key_slot_t;
+
 typedef struct lai_thread {
     struct lai_thread *next, *prev;           /* registry, under the tag lock */
     _Atomic(lai_counter_t *) chunks[LAI_MAX_RECS / LAI_REC_CHUNK];
-    uint64_t key_cache[16];                   /* (key << 14) | index */
+    lai_key_slot_t key_cache[16];             /* recently used (tag, kind) -> index, counter */
     bool orphan;                              /* the shared state of exited threads */
-    lai_front_t front[LA_POOL_KIND_COUNT][LAI_NCLASSES];
+    lai_front_t front[LA_POOL_KIND_COUNT * LAI_NCLASSES]; /* [kind * LAI_NCLASSES + class] */
 } lai_thread_t;
 
 typedef struct lai_tag_rec {
@@ -217,11 +233,15 @@ LA_INTERNAL lai_thread_t *lai_orphan(void);
 LA_INTERNAL void lai_orphan_lock(lai_thread_t *t);
 LA_INTERNAL void lai_orphan_unlock(lai_thread_t *t);
 
-/* Record index of (tag, kind), creating it; 0 when the table is full. */
+/* Record index of (tag, kind), creating it; 0 when the table is full or the tag is
+ * not valid. Fills the thread's key cache (never the orphan's). */
 LA_INTERNAL uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind);
+static inline unsigned lai_key_hash(la_tag_t tag, unsigned kind) {
+    return (uint32_t)((tag + kind) * 0x9E3779B1u) >> 28;
+}
 static inline uint32_t lai_tag_index(lai_thread_t *t, la_tag_t tag, unsigned kind) {
     uint64_t key = ((uint64_t)kind << 32) | tag;
-    uint64_t v = t->key_cache[(tag ^ (tag >> 13) ^ kind) & 15];
+    uint64_t v = t->key_cache[lai_key_hash(tag, kind)].v;
     if (LA_LIKELY((v >> 14) == key)) return (uint32_t)(v & 0x3fff);
     return lai_tag_index_slow(t, tag, kind);
 }
@@ -272,10 +292,10 @@ LA_INTERNAL void lai_tag_sum(uint32_t idx, la_pool_tag_info_t *out);
 
 /* ---- thread front (pool_cache.c) ------------------------------------------------------------ */
 
-/* Pop a free block of (kind, cls) for this thread; NULL + *err. */
-LA_INTERNAL void *lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, int *err);
+/* Pop a free block of (kind, cls) for this thread (refilling the front); 0 or errno. */
+LA_INTERNAL int lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t *out);
 /* Push a free block (its slot record already 0) when the front is full. */
-LA_INTERNAL void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, void *p);
+LA_INTERNAL void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t item);
 /* Return all of a thread's cached blocks to the slabs. */
 LA_INTERNAL void lai_front_flush_all(lai_thread_t *t);
 LA_INTERNAL uint64_t lai_front_cached_bytes(lai_thread_t *t);

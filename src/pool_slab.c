@@ -15,11 +15,18 @@
  *     page; slot sizes are multiples of 16 (64 for the cache-aligned classes) and
  *     units are page-aligned, so blocks are 16- (64-) byte aligned; blocks of a page
  *     or more start on a page.
- *   - Address -> slab in three dependent loads: the radix (lai_seg_radix) maps each
- *     4 MiB granule to its segment; the slab is (p - base) >> 16; the slot is an
- *     exact multiply-shift division.
+ *   - Address -> slab without a chain of lookups: segments are 4 MiB-aligned and
+ *     keep their descriptor in their own first slab, so the descriptor is the
+ *     address rounded down; a bitmap with one bit per 4 MiB granule (lai_seg_bits)
+ *     says whether that address is a pool segment at all (checked first, so a
+ *     foreign pointer is never dereferenced). The slab descriptor holds a copy of
+ *     its class's layout next to its slot-record pointer (one cache line), and the
+ *     slot is an exact multiply-shift division.
  *   - Memory comes back without unmapping: when a slab's last block comes back and
- *     its class already holds a wholly free slab, the slab's pages are discarded
+ *     its class already holds LAI_EMPTY_KEEP (64) wholly free slabs — 4 MiB, enough
+ *     that a batch working set does not fault its pages back in on every round (the
+ *     trap glibc's default trim threshold falls into) — or the process holds more
+ *     than LAI_EMPTY_KEEP_TOTAL (8 MiB) of them, the slab's pages are discarded
  *     (MADV_DONTNEED through la_prim_discard; locked slabs are unlocked first). The
  *     mapping stays read-write, so a lock-free S-list reader that touches a block
  *     after it went back to the pool reads zeros instead of faulting. Rule: the pool
@@ -33,7 +40,7 @@
  *     executable pool memory is not returned to the system until exit (documented).
  *
  * Invariants:
- *   - slab->meta and slab->cls are written once, before any block of the slab is
+ *   - slab->meta, klass and front_idx are written once, before any block of the slab is
  *     handed out, and published with a release store of meta; readers that find meta
  *     NULL treat the address as not a block.
  *   - A block is in exactly one place: with a user (record != 0), in a thread front
@@ -48,37 +55,40 @@
 #include <string.h>
 
 #define INV(d) ((uint32_t)((((uint64_t)1 << 32) + (d) - 1) / (d)))
-#define CLASS(s, u, pu, n) {(s), (u), (pu), (n), (pu) * (n), INV(s), INV(u), \
-    ((LAI_FRONT_BYTES / (s)) > LAI_FRONT_MAX ? LAI_FRONT_MAX : \
-     (LAI_FRONT_BYTES / (s)) < 4 ? 4 : (LAI_FRONT_BYTES / (s)))}
+#define CLASS(s, sh)                                                                   \
+    {(s), (sh), (1u << (sh)) - 1, (1u << (sh)) / (s),                                   \
+     ((1u << (sh)) / (s)) * (1u << (LAI_SLAB_SHIFT - (sh))), INV(s),                    \
+     ((LAI_FRONT_BYTES / (s)) > LAI_FRONT_MAX ? LAI_FRONT_MAX                           \
+      : (LAI_FRONT_BYTES / (s)) < 4           ? 4                                       \
+                                              : (LAI_FRONT_BYTES / (s))), 0}
 
 const lai_class_t lai_classes[LAI_NCLASSES] = {
-    CLASS(16, 4096, 256, 16),
-    CLASS(32, 4096, 128, 16),
-    CLASS(48, 4096, 85, 16),
-    CLASS(64, 4096, 64, 16),
-    CLASS(80, 4096, 51, 16),
-    CLASS(96, 4096, 42, 16),
-    CLASS(112, 4096, 36, 16),
-    CLASS(128, 4096, 32, 16),
-    CLASS(160, 4096, 25, 16),
-    CLASS(192, 4096, 21, 16),
-    CLASS(224, 4096, 18, 16),
-    CLASS(256, 4096, 16, 16),
-    CLASS(320, 4096, 12, 16),
-    CLASS(384, 4096, 10, 16),
-    CLASS(448, 4096, 9, 16),
-    CLASS(512, 4096, 8, 16),
-    CLASS(640, 4096, 6, 16),
-    CLASS(768, 4096, 5, 16),
-    CLASS(1024, 4096, 4, 16),
-    CLASS(1360, 4096, 3, 16),
-    CLASS(2048, 4096, 2, 16),
-    CLASS(4096, 4096, 1, 16),
-    CLASS(8192, 8192, 1, 8),
-    CLASS(12288, 12288, 1, 5),
-    CLASS(16384, 16384, 1, 4),
-    CLASS(32768, 32768, 1, 2),
+    CLASS(16, 12),
+    CLASS(32, 12),
+    CLASS(48, 12),
+    CLASS(64, 12),
+    CLASS(80, 12),
+    CLASS(96, 12),
+    CLASS(112, 12),
+    CLASS(128, 12),
+    CLASS(160, 12),
+    CLASS(192, 12),
+    CLASS(224, 12),
+    CLASS(256, 12),
+    CLASS(320, 12),
+    CLASS(384, 12),
+    CLASS(448, 12),
+    CLASS(512, 12),
+    CLASS(640, 12),
+    CLASS(768, 12),
+    CLASS(1024, 12),
+    CLASS(1360, 12),
+    CLASS(2048, 12),
+    CLASS(4096, 12),
+    CLASS(8192, 16),
+    CLASS(12288, 16),
+    CLASS(16384, 16),
+    CLASS(32768, 16),
 };
 
 const uint8_t lai_small_class[257] = {
@@ -111,27 +121,11 @@ int lai_class_of(size_t size, bool cache_aligned) {
 
 /* ---- registry ------------------------------------------------------------------------ */
 
-_Atomic(lai_seg_leaf_t *) lai_seg_radix[LAI_RADIX_TOP];
-static la_prim_lock_t radix_lock = LA_PRIM_LOCK_INIT;
+_Atomic uint64_t lai_seg_bits[LAI_SEG_WORDS];
 
-static int radix_insert(lai_segment_t *seg) {
-    uintptr_t a = (uintptr_t)seg->base;
-    uintptr_t hi = a >> (LAI_SEG_SHIFT + 13);
-    if (hi >= LAI_RADIX_TOP) return ENOMEM; /* beyond 47 bits: not supported */
-    la_prim_lock_acquire(&radix_lock);
-    lai_seg_leaf_t *leaf = atomic_load_explicit(&lai_seg_radix[hi], memory_order_relaxed);
-    if (!leaf) {
-        leaf = calloc(1, sizeof *leaf);
-        if (!leaf) {
-            la_prim_lock_release(&radix_lock);
-            return ENOMEM;
-        }
-        atomic_store_explicit(&lai_seg_radix[hi], leaf, memory_order_release);
-    }
-    atomic_store_explicit(&leaf->seg[(a >> LAI_SEG_SHIFT) & (LAI_RADIX_LEAF - 1)], seg,
-                          memory_order_release);
-    la_prim_lock_release(&radix_lock);
-    return 0;
+static void seg_register(const lai_segment_t *seg) {
+    uintptr_t g = (uintptr_t)seg >> LAI_SEG_SHIFT;
+    atomic_fetch_or_explicit(&lai_seg_bits[g >> 6], (uint64_t)1 << (g & 63), memory_order_release);
 }
 
 /* ---- segments ------------------------------------------------------------------------- */
@@ -158,60 +152,51 @@ _Atomic int lai_pool_refuse_exec;
 static bool kind_exec(unsigned kind) { return (kind & 2u) != 0; }
 static bool kind_locked(unsigned kind) { return (kind & 1u) != 0; }
 
-/* Map one segment-aligned segment of `kind`. */
+/* Map one 4 MiB-aligned segment of `kind` and write its descriptor into its first slab. */
 static int map_segment(unsigned kind, lai_segment_t **out) {
-    lai_segment_t *seg = calloc(1, sizeof *seg);
-    if (!seg) return ENOMEM;
+    char *base, *rx = NULL;
     int e;
     if (kind_exec(kind)) {
-        if (atomic_load_explicit(&lai_pool_refuse_exec, memory_order_relaxed)) {
-            free(seg);
-            return EACCES;
-        }
+        if (atomic_load_explicit(&lai_pool_refuse_exec, memory_order_relaxed)) return EACCES;
         /* Map twice the size, keep the 4 MiB-aligned window of the writable view and
-         * the same window of the executable view; unmap the rest (never handed out). */
-        void *rw, *rx;
-        e = la_prim_map_dual(2 * LAI_SEG_SIZE, &rw, &rx);
-        if (e) {
-            free(seg);
-            return e;
-        }
-        char *r = rw, *x = rx;
-        char *start = (char *)(((uintptr_t)r + LAI_SEG_SIZE - 1) & ~(uintptr_t)(LAI_SEG_SIZE - 1));
-        size_t head = (size_t)(start - r), tail = LAI_SEG_SIZE - head;
+         * the same window of the executable view; unmap the rest (never handed out),
+         * and the executable alias of the descriptor slab too. */
+        void *rwv, *rxv;
+        e = la_prim_map_dual(2 * LAI_SEG_SIZE, &rwv, &rxv);
+        if (e) return e;
+        char *r = rwv, *x = rxv;
+        base = (char *)(((uintptr_t)r + LAI_SEG_SIZE - 1) & ~(uintptr_t)(LAI_SEG_SIZE - 1));
+        size_t head = (size_t)(base - r), tail = LAI_SEG_SIZE - head;
         if (head) {
             la_prim_release(r, head);
             la_prim_release(x, head);
         }
         if (tail) {
-            la_prim_release(start + LAI_SEG_SIZE, tail);
+            la_prim_release(base + LAI_SEG_SIZE, tail);
             la_prim_release(x + head + LAI_SEG_SIZE, tail);
         }
-        seg->base = start;
-        seg->rx = x + head;
+        rx = x + head;
+        la_prim_release(rx, LAI_SLAB_SIZE);
     } else {
         void *m;
         e = la_prim_map(LAI_SEG_SIZE, LAI_SEG_SIZE, &m);
-        if (e) {
-            free(seg);
-            return e;
-        }
-        seg->base = m;
+        if (e) return e;
+        base = m;
     }
+    if (((uintptr_t)base >> LAI_ADDR_BITS) != 0) { /* beyond the bitmap: never handed out */
+        la_prim_release(base, LAI_SEG_SIZE);
+        if (rx) la_prim_release(rx + LAI_SLAB_SIZE, LAI_SEG_SIZE - LAI_SLAB_SIZE);
+        return ENOMEM;
+    }
+    lai_segment_t *seg = (lai_segment_t *)(void *)base; /* fresh pages read as zero */
+    seg->rx = rx;
     seg->kind = (uint8_t)kind;
+    seg->formatted = 1;
     for (unsigned i = 0; i < LAI_SEG_SLABS; ++i) {
-        seg->slabs[i].base = seg->base + i * LAI_SLAB_SIZE;
+        seg->slabs[i].base = base + i * LAI_SLAB_SIZE;
         seg->slabs[i].kind = (uint8_t)kind;
-        atomic_init(&seg->slabs[i].cls, -1);
     }
-    e = radix_insert(seg);
-    if (e) {
-        /* Never handed out: unmapping is safe. */
-        la_prim_release(seg->base, LAI_SEG_SIZE);
-        if (seg->rx) la_prim_release(seg->rx, LAI_SEG_SIZE);
-        free(seg);
-        return e;
-    }
+    seg_register(seg);
     atomic_fetch_add_explicit(&st_mapped, LAI_SEG_SIZE, memory_order_relaxed);
     *out = seg;
     return 0;
@@ -251,7 +236,13 @@ static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
     s->used = 0;
     s->bump = 0;
     s->free = NULL;
-    atomic_store_explicit(&s->cls, (int32_t)cls, memory_order_relaxed);
+    s->klass = c;
+    s->size = c->size;
+    s->size_inv = c->size_inv;
+    s->unit_mask = (uint16_t)c->unit_mask;
+    s->unit_shift = (uint8_t)c->unit_shift;
+    s->per_unit = (uint16_t)c->per_unit;
+    s->front_idx = (uint16_t)(kind * LAI_NCLASSES + cls);
     atomic_store_explicit(&s->meta, meta, memory_order_release);
     *out = s;
     return 0;
@@ -282,7 +273,12 @@ static void list_remove(class_state_t *cs, lai_slab_t *s) {
 
 static char *slot_addr(const lai_slab_t *s, const lai_class_t *c, uint32_t i) {
     uint32_t u = i / c->per_unit, j = i - u * c->per_unit;
-    return s->base + (size_t)u * c->unit + (size_t)j * c->size;
+    return s->base + ((size_t)u << c->unit_shift) + (size_t)j * c->size;
+}
+
+static uint32_t slot_index(const lai_slab_t *s, const lai_class_t *c, const void *b) {
+    uint32_t so = (uint32_t)((const char *)b - s->base);
+    return (so >> c->unit_shift) * c->per_unit + lai_div(so & c->unit_mask, c->size_inv);
 }
 
 /* Return a wholly free slab's pages to the OS. Caller holds the class lock. */
@@ -303,7 +299,7 @@ static void discard_slab(class_state_t *cs, lai_slab_t *s) {
     list_push_tail(cs, s);
 }
 
-unsigned lai_slab_refill(unsigned kind, unsigned cls, void **out, unsigned n, int *err) {
+unsigned lai_slab_refill(unsigned kind, unsigned cls, lai_fitem_t *out, unsigned n, int *err) {
     const lai_class_t *c = &lai_classes[cls];
     class_state_t *cs = &classes[kind][cls];
     unsigned got = 0;
@@ -336,14 +332,17 @@ unsigned lai_slab_refill(unsigned kind, unsigned cls, void **out, unsigned n, in
             cs->empty--;
             atomic_fetch_sub_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
         }
+        _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_relaxed);
         while (got < n && s->free) {
             void *b = s->free;
             s->free = *(void **)b;
-            out[got++] = b;
+            out[got].p = b;
+            out[got++].meta = meta + slot_index(s, c, b);
             s->used++;
         }
         while (got < n && s->bump < c->nslots) {
-            out[got++] = slot_addr(s, c, s->bump++);
+            out[got].p = slot_addr(s, c, s->bump);
+            out[got++].meta = meta + s->bump++;
             s->used++;
         }
         if (!s->free && s->bump == c->nslots) list_remove(cs, s);
@@ -352,20 +351,21 @@ unsigned lai_slab_refill(unsigned kind, unsigned cls, void **out, unsigned n, in
     return got;
 }
 
-void lai_slab_release(unsigned kind, unsigned cls, void *const *blocks, unsigned n) {
+void lai_slab_release(unsigned kind, unsigned cls, const lai_fitem_t *items, unsigned n) {
     class_state_t *cs = &classes[kind][cls];
     la_prim_lock_acquire(&cs->lock);
     for (unsigned i = 0; i < n; ++i) {
-        void *b = blocks[i];
+        void *b = items[i].p;
         lai_segment_t *seg = lai_segment_of(b);
-        lai_slab_t *s = &seg->slabs[(size_t)((char *)b - seg->base) >> LAI_SLAB_SHIFT];
+        lai_slab_t *s = &seg->slabs[((uintptr_t)b & (LAI_SEG_SIZE - 1)) >> LAI_SLAB_SHIFT];
         *(void **)b = s->free;
         s->free = b;
         if (!s->listed) list_push_head(cs, s);
         if (--s->used == 0) {
             cs->empty++;
             atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
-            if (cs->empty > 1) {
+            if (cs->empty > LAI_EMPTY_KEEP ||
+                atomic_load_explicit(&st_cached, memory_order_relaxed) > LAI_EMPTY_KEEP_TOTAL) {
                 discard_slab(cs, s);
             } else if (s != cs->tail) {
                 list_remove(cs, s);
@@ -402,5 +402,5 @@ void lai_slab_stats(la_pool_stats_t *out) {
 void *lai_slab_exec_view(const void *p) {
     lai_segment_t *seg = lai_segment_of(p);
     if (!seg || !seg->rx) return NULL;
-    return seg->rx + ((const char *)p - seg->base);
+    return seg->rx + ((uintptr_t)p & (LAI_SEG_SIZE - 1));
 }

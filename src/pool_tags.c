@@ -128,6 +128,7 @@ uint32_t lai_tag_find(la_tag_t tag, unsigned kind) {
 }
 
 uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind) {
+    if (!la_tag_valid(tag) || kind >= LA_POOL_KIND_COUNT) return 0;
     uint64_t key = ((uint64_t)kind << 32) | tag;
     uint32_t idx = probe(key, NULL);
     if (!idx) {
@@ -156,7 +157,16 @@ uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind) {
         la_prim_lock_release(&reg_lock);
         if (!idx) return 0;
     }
-    t->key_cache[(tag ^ (tag >> 13) ^ kind) & 15] = (key << 14) | idx;
+    /* Cache only on a thread's own state, with its counter: the fast paths find both
+     * in one probe. The orphan never caches, so it always takes the locked path. */
+    if (!t->orphan) {
+        lai_counter_t *c = lai_counter(t, idx);
+        if (c) {
+            lai_key_slot_t *ks = &t->key_cache[lai_key_hash(tag, kind)];
+            ks->v = (key << 14) | idx;
+            ks->c = c;
+        }
+    }
     return idx;
 }
 

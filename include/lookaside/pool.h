@@ -130,14 +130,14 @@ LA_INLINE char *la_tag_format(la_tag_t tag, char out[5]) {
 typedef enum la_pool_type {
     LA_POOL_PAGED = 0x0,          /* pageable (default) */
     LA_POOL_LOCKED = 0x1,         /* mlock'ed: never paged out ("non-paged") */
-    LA_POOL_CACHE_ALIGNED = 0x4,  /* modifier: 64-byte aligned block */
-    LA_POOL_EXECUTE = 0x8         /* modifier: executable (see la_pool_exec_view) */
+    LA_POOL_EXECUTE = 0x2,        /* modifier: executable (see la_pool_exec_view) */
+    LA_POOL_CACHE_ALIGNED = 0x4   /* modifier: 64-byte aligned block */
 } la_pool_type_t;
 
 /* Bits of a pool type the library understands; anything else is EINVAL. */
-#define LA_POOL_TYPE_MASK 0xDu
+#define LA_POOL_TYPE_MASK 0x7u
 
-/* The accounting kind: base type x executable. PoolMon's "Type" column. */
+/* The accounting kind: base type x executable (= type & 3). PoolMon's "Type" column. */
 typedef enum la_pool_kind {
     LA_POOL_KIND_PAGED = 0,
     LA_POOL_KIND_LOCKED = 1,
@@ -148,7 +148,7 @@ typedef enum la_pool_kind {
 
 /* Kind of a pool type. */
 LA_INLINE la_pool_kind_t la_pool_kind_of(unsigned type) {
-    return (la_pool_kind_t)((type & LA_POOL_LOCKED) | ((type & LA_POOL_EXECUTE) ? 2u : 0u));
+    return (la_pool_kind_t)(type & (LA_POOL_LOCKED | LA_POOL_EXECUTE));
 }
 
 /* Short name of a kind as the table shows it: "Paged", "Nonp", "PgEx", "NpEx". */
