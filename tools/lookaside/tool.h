@@ -1,8 +1,25 @@
-/* tool.h — the subcommands of the `lookaside` command-line tool.
- * Each lives in its own file (cmd_<name>.c) and is listed in main.c's table. */
+/* tool.h — the subcommands of the `lookaside` command-line tool and the demo's
+ * sections. Each subcommand lives in cmd_<name>.c and is listed in main.c's table;
+ * each demo section in demo_<topic>.c. */
 #ifndef LA_TOOL_H
 #define LA_TOOL_H
 
+#include <stdint.h>
+
 int cmd_demo(int argc, char **argv);
+
+/* Demo sections, in the order `lookaside demo` runs them. Each prints a titled
+ * block and returns 0, or non-zero when something did not behave as documented. */
+int demo_platform(void);
+int demo_lifo_reuse(void);
+int demo_driver_queue(void);
+int demo_sslist(void);
+int demo_workload(void);
+int demo_pool_tags(void);
+int demo_speed(void);
+
+/* Shared helpers (demo_util.c). */
+void demo_title(const char *title);
+uint64_t demo_now_ns(void);
 
 #endif
