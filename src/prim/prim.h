@@ -35,13 +35,13 @@
 typedef struct la_prim_huge_size {
     size_t size;          /* bytes, e.g. 2 MiB, 1 GiB */
     size_t total;         /* pages reserved for hugetlb in the system pool */
-    size_t free;          /* of those, not yet in use */
+    size_t free;          /* of those, pages a new mapping can still get (free - reserved) */
 } la_prim_huge_size_t;
 
 typedef struct la_prim_caps {
     size_t page_size;                 /* base page size */
     unsigned huge_size_count;         /* entries used in huge[] (sorted ascending) */
-    la_prim_huge_size_t huge[LA_PRIM_MAX_HUGE_SIZES]; /* free = free minus reserved pages */
+    la_prim_huge_size_t huge[LA_PRIM_MAX_HUGE_SIZES];
     size_t thp_size;                  /* transparent huge page size, 0 if none */
     bool thp_enabled;                 /* THP "always" or "madvise" */
     unsigned numa_node_count;         /* nodes with memory (>= 1) */
@@ -58,7 +58,8 @@ typedef struct la_prim_caps {
  * thread's own copy: read it in this thread (do not hand it to another); its
  * values change only when this thread calls la_prim_caps() after some thread's
  * refresh, or calls la_prim_caps_refresh() itself. Cheap after the first call
- * (one atomic load and a compare). */
+ * (one atomic load and a compare); the first call in a process probes (file reads,
+ * a lock) and is not async-signal-safe. */
 LA_INTERNAL const la_prim_caps_t *la_prim_caps(void);
 /* Re-probe the values that change at run time (huge page counts, THP mode, memlock
  * limit and privilege, pagemap access, online CPUs) and publish them to every
