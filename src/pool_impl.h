@@ -194,8 +194,12 @@ typedef struct lai_front {
     uint32_t cap;
 } lai_front_t;
 
+/* An empty key-cache slot: its key (v >> 14) is above any real key (< 2^34), so it
+ * never matches, not even tag 0 of kind 0. */
+#define LAI_KEY_EMPTY UINT64_MAX
+
 typedef struct lai_key_slot {
-    uint64_t v;                               /* (key << 14) | index; 0 empty */
+    uint64_t v;                               /* (key << 14) | index; LAI_KEY_EMPTY */
     lai_counter_t *c;                         /* this thread's counter for the index */
 } lai_key_slot_t;
 

@@ -60,6 +60,7 @@ static void init_once(void) {
     la_prim_lock_acquire(&reg_lock);
     if (!atomic_load_explicit(&init_state, memory_order_relaxed)) {
         (void)la_prim_tls_create(&exit_key, thread_exit);
+        for (size_t i = 0; i < LA_ARRAY_SIZE(orphan.key_cache); ++i) orphan.key_cache[i].v = LAI_KEY_EMPTY;
         atomic_store_explicit(&init_state, 1, memory_order_release);
     }
     la_prim_lock_release(&reg_lock);
@@ -80,6 +81,7 @@ lai_thread_t *lai_thread_slow(void) {
     if (tl_exited || !exit_key.created) return &orphan;
     lai_thread_t *t = calloc(1, sizeof *t);
     if (!t) return &orphan;
+    for (size_t i = 0; i < LA_ARRAY_SIZE(t->key_cache); ++i) t->key_cache[i].v = LAI_KEY_EMPTY;
     la_prim_lock_acquire(&reg_lock);
     t->next = threads;
     if (threads) threads->prev = t;
@@ -133,7 +135,7 @@ uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind) {
     uint32_t idx = probe(key, NULL);
     if (!idx) {
         la_prim_lock_acquire(&reg_lock);
-        uint32_t slot;
+        uint32_t slot = UINT32_MAX;
         idx = probe(key, &slot);
         if (!idx && slot != UINT32_MAX) {
             uint32_t n = atomic_load_explicit(&nrecs, memory_order_relaxed);
