@@ -146,7 +146,7 @@ VOID ExInitializeNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE
                                      PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag,
                                      USHORT Depth) {
     (void)Depth; /* reserved: Windows ignores it too */
-    init_plain(&Lookaside->L, Allocate, Free, NonPagedPool | (int)Flags, Size, Tag,
+    init_plain((GENERAL_LOOKASIDE *)(void *)Lookaside, Allocate, Free, NonPagedPool | (int)Flags, Size, Tag,
                "ExInitializeNPagedLookasideList");
 }
 
@@ -154,7 +154,7 @@ VOID ExInitializePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside, PALLOCATE_F
                                     PFREE_FUNCTION Free, ULONG Flags, SIZE_T Size, ULONG Tag,
                                     USHORT Depth) {
     (void)Depth;
-    init_plain(&Lookaside->L, Allocate, Free, PagedPool | (int)Flags, Size, Tag,
+    init_plain((GENERAL_LOOKASIDE *)(void *)Lookaside, Allocate, Free, PagedPool | (int)Flags, Size, Tag,
                "ExInitializePagedLookasideList");
 }
 
@@ -177,27 +177,27 @@ static void delete_list(void *L, const char *who) {
 }
 
 PVOID ExAllocateFromNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside) {
-    return allocate(&Lookaside->L, "ExAllocateFromNPagedLookasideList");
+    return allocate((void *)Lookaside, "ExAllocateFromNPagedLookasideList");
 }
 
 PVOID ExAllocateFromPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside) {
-    return allocate(&Lookaside->L, "ExAllocateFromPagedLookasideList");
+    return allocate((void *)Lookaside, "ExAllocateFromPagedLookasideList");
 }
 
 VOID ExFreeToNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry) {
-    free_to(&Lookaside->L, Entry, "ExFreeToNPagedLookasideList");
+    free_to((void *)Lookaside, Entry, "ExFreeToNPagedLookasideList");
 }
 
 VOID ExFreeToPagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside, PVOID Entry) {
-    free_to(&Lookaside->L, Entry, "ExFreeToPagedLookasideList");
+    free_to((void *)Lookaside, Entry, "ExFreeToPagedLookasideList");
 }
 
 VOID ExDeleteNPagedLookasideList(PNPAGED_LOOKASIDE_LIST Lookaside) {
-    delete_list(&Lookaside->L, "ExDeleteNPagedLookasideList");
+    delete_list((void *)Lookaside, "ExDeleteNPagedLookasideList");
 }
 
 VOID ExDeletePagedLookasideList(PPAGED_LOOKASIDE_LIST Lookaside) {
-    delete_list(&Lookaside->L, "ExDeletePagedLookasideList");
+    delete_list((void *)Lookaside, "ExDeletePagedLookasideList");
 }
 
 /* ---- LOOKASIDE_LIST_EX ------------------------------------------------------------------------ */
@@ -214,9 +214,10 @@ NTSTATUS ExInitializeLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PALLOCATE_FUN
     int type = (int)PoolType;
     if (Flags & EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL) type |= POOL_RAISE_IF_ALLOCATION_FAILURE;
     if (Flags & EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE) type |= POOL_QUOTA_FAIL_INSTEAD_OF_RAISE;
-    GENERAL_LOOKASIDE_POOL *L = &Lookaside->L;
-    lai_depot_t *d = (lai_depot_t *)(void *)L;
-    if (!object_aligned(L, who)) return STATUS_DATATYPE_MISALIGNMENT;
+    /* no member access before the alignment check: a misaligned object is UB in C */
+    GENERAL_LOOKASIDE_POOL *L = (GENERAL_LOOKASIDE_POOL *)(void *)Lookaside;
+    lai_depot_t *d = (lai_depot_t *)(void *)Lookaside;
+    if (!object_aligned(Lookaside, who)) return STATUS_DATATYPE_MISALIGNMENT;
     if (!init_depot(d, LAI_DEPOT_KIND_EX, type, Size, Tag, false, who)) return STATUS_INVALID_PARAMETER;
     L->AllocateEx = Allocate ? Allocate : default_allocate_ex;
     L->FreeEx = Free ? Free : default_free_ex;
@@ -226,21 +227,21 @@ NTSTATUS ExInitializeLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PALLOCATE_FUN
 }
 
 PVOID ExAllocateFromLookasideListEx(PLOOKASIDE_LIST_EX Lookaside) {
-    return allocate(&Lookaside->L, "ExAllocateFromLookasideListEx");
+    return allocate((void *)Lookaside, "ExAllocateFromLookasideListEx");
 }
 
 VOID ExFreeToLookasideListEx(PLOOKASIDE_LIST_EX Lookaside, PVOID Entry) {
-    free_to(&Lookaside->L, Entry, "ExFreeToLookasideListEx");
+    free_to((void *)Lookaside, Entry, "ExFreeToLookasideListEx");
 }
 
 VOID ExFlushLookasideListEx(PLOOKASIDE_LIST_EX Lookaside) {
-    lai_depot_t *d = (lai_depot_t *)(void *)&Lookaside->L;
+    lai_depot_t *d = (lai_depot_t *)(void *)Lookaside;
     if (!alive(d, "ExFlushLookasideListEx")) return;
     (void)lai_depot_flush(d);
 }
 
 VOID ExDeleteLookasideListEx(PLOOKASIDE_LIST_EX Lookaside) {
-    delete_list(&Lookaside->L, "ExDeleteLookasideListEx");
+    delete_list((void *)Lookaside, "ExDeleteLookasideListEx");
 }
 
 /* ---- views and the debugger's options ----------------------------------------------------------- */

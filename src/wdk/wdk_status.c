@@ -11,7 +11,8 @@
  * Invariants: the raise handler is published as one immutable {fn, arg} pair
  * swapped atomically (as the output and fatal handlers are in report.c), so a
  * raise never pairs one handler's fn with another's arg; retired pairs are never
- * freed (a few bytes per installation). No lock is held while a handler runs, so
+ * freed (a few bytes per installation) and stay reachable from a list of all
+ * bindings, so leak checkers do not report them. No lock is held while a handler runs, so
  * a handler may longjmp out.
  * Lock order: no locks.
  */
@@ -102,9 +103,11 @@ const char *la_wdk_status_name(NTSTATUS status) {
 typedef struct raise_binding {
     la_wdk_raise_fn *fn;
     void *arg;
+    struct raise_binding *retired_next; /* every binding ever made, so none is "leaked" */
 } raise_binding_t;
 
 static _Atomic(const raise_binding_t *) current_raise;
+static _Atomic(raise_binding_t *) all_bindings;
 
 void la_wdk_raise_handler_set(la_wdk_raise_fn *fn, void *arg) {
     raise_binding_t *b = NULL;
@@ -113,6 +116,10 @@ void la_wdk_raise_handler_set(la_wdk_raise_fn *fn, void *arg) {
         if (!b) return; /* keep the previous handler */
         b->fn = fn;
         b->arg = arg;
+        b->retired_next = atomic_load_explicit(&all_bindings, memory_order_relaxed);
+        while (!atomic_compare_exchange_weak_explicit(&all_bindings, &b->retired_next, b,
+                                                      memory_order_release, memory_order_relaxed)) {
+        }
     }
     atomic_store_explicit(&current_raise, b, memory_order_release);
 }

@@ -387,9 +387,15 @@ typedef FREE_FUNCTION_EX *PFREE_FUNCTION_EX;
     };                                                     \
     ULONG Future[2];
 
-/* Cache-aligned (0x80 bytes on x64). */
-typedef struct DECLSPEC_CACHEALIGN _GENERAL_LOOKASIDE {
+/* 0x80 bytes, as on x64. Windows declares it cache-aligned (64); here it is
+ * 16-byte aligned and padded to the same size, because Windows itself only
+ * requires 16-byte alignment of a list (pool blocks are 16-byte aligned and drivers
+ * put lists in them): with a 64-byte aligned type every such list would be a
+ * misaligned object in C (UBSan reports it). Offsets and size are Windows'; only a
+ * list embedded in a larger structure may start at another offset than with MSVC. */
+typedef struct _GENERAL_LOOKASIDE {
     GENERAL_LOOKASIDE_LAYOUT
+    UCHAR CacheLinePadding[0x80 - 0x60];
 } GENERAL_LOOKASIDE, *PGENERAL_LOOKASIDE;
 
 typedef struct _GENERAL_LOOKASIDE_POOL {
@@ -487,8 +493,8 @@ WDK_STATIC_ASSERT(LOOKASIDE_MINIMUM_BLOCK_SIZE == 8, "LOOKASIDE_MINIMUM_BLOCK_SI
 
 WDK_ASSERT_LOOKASIDE_LAYOUT(GENERAL_LOOKASIDE);
 WDK_ASSERT_LOOKASIDE_LAYOUT(GENERAL_LOOKASIDE_POOL);
-WDK_STATIC_ASSERT(sizeof(GENERAL_LOOKASIDE) == 0x80 && WDK_ALIGNOF(GENERAL_LOOKASIDE) == 64,
-                  "GENERAL_LOOKASIDE is 0x80 bytes, cache-aligned");
+WDK_STATIC_ASSERT(sizeof(GENERAL_LOOKASIDE) == 0x80 && WDK_ALIGNOF(GENERAL_LOOKASIDE) == 16,
+                  "GENERAL_LOOKASIDE is 0x80 bytes, 16-byte aligned (see its comment)");
 WDK_STATIC_ASSERT(sizeof(GENERAL_LOOKASIDE_POOL) == 0x60 && WDK_ALIGNOF(GENERAL_LOOKASIDE_POOL) == 16,
                   "GENERAL_LOOKASIDE_POOL is 0x60 bytes");
 WDK_STATIC_ASSERT(sizeof(NPAGED_LOOKASIDE_LIST) == 0x80 && sizeof(PAGED_LOOKASIDE_LIST) == 0x80,
