@@ -2,7 +2,7 @@
  *
  * What: each big block is its own page-aligned mapping, rounded up to a size step
  * (exact pages up to 8 pages, then four steps per doubling, so a step wastes at
- * most 1/8 of the block). A table keyed by address holds every big mapping ever
+ * most a quarter of the request). A table keyed by address holds every big mapping ever
  * made with its state (live or free), record index and kind: it answers
  * la_pool_block_size, finds the tag on free, and tells a double free (entry free)
  * from a pointer the pool never handed out (no entry). Like the Windows big-page
