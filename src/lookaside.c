@@ -70,6 +70,11 @@
 /* The fast path's per-thread slots (declared in lookaside_list.h). */
 _Alignas(LA_CACHE_LINE) LA_THREAD_LOCAL la_lookaside_slot_t la_lookaside_tls_[LA_LOOKASIDE_TLS_SLOTS];
 
+/* Every slot empty and full at once: a thread reads these until its first slow-path
+ * visit points lai_slots at its own la_lookaside_tls_. Never written. */
+const la_lookaside_slot_t lai_no_slots[LA_LOOKASIDE_TLS_SLOTS];
+_Thread_local la_lookaside_slot_t *lai_slots LAI_TLS_IE = (la_lookaside_slot_t *)lai_no_slots;
+
 _Static_assert(sizeof(la_lookaside_slot_t) == 64, "a slot is one cache line");
 _Static_assert(offsetof(la_lookaside_t, cc_head) == 0, "the head comes first");
 
@@ -172,6 +177,7 @@ static void thread_exit_hook(void *value) {
     free(t);
     tls_thread = NULL;
     tls_thread_state = THREAD_GONE;
+    lai_slots = (la_lookaside_slot_t *)lai_no_slots;
 }
 
 /* Registry lock held. */
@@ -189,6 +195,7 @@ static lai_thread_t *thread_record_locked(void) {
     }
     t->th_id = la_prim_thread_id();
     la_list_insert_tail(&lai_reg.threads, &t->th_link);
+    lai_slots = la_lookaside_tls_;
     tls_thread = t;
     tls_thread_state = THREAD_LIVE;
     return t;

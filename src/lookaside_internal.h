@@ -126,6 +126,21 @@ _Static_assert(offsetof(lai_depot_t, dp_last_alloc_misses) == 0x54, "LastAllocat
 _Static_assert(offsetof(lai_depot_t, dp_kind) == 0x58, "Future");
 _Static_assert(sizeof(lai_depot_t) == 0x60 && _Alignof(lai_depot_t) == 16, "GENERAL_LOOKASIDE_POOL");
 
+/* The library's own view of this thread's slots (la_lookaside_tls_): an 8-byte
+ * initial-exec pointer, so the out-of-line fast path needs no __tls_get_addr call
+ * (and no register saves) even in the shared library, while the 4 KiB slot array
+ * itself stays in the dynamic TLS model (liblookaside.so can still be dlopen'ed).
+ * It points at lai_no_slots (all empty) until the thread's first slow-path visit. */
+#if defined(__GNUC__) || defined(__clang__)
+#define LAI_TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#define LAI_TLS_IE
+#endif
+LA_INTERNAL extern _Thread_local la_lookaside_slot_t *lai_slots LAI_TLS_IE;
+LA_INTERNAL extern const la_lookaside_slot_t lai_no_slots[LA_LOOKASIDE_TLS_SLOTS];
+
+static inline la_lookaside_slot_t *lai_slot(const la_lookaside_t *c);
+
 /* Relaxed accessors for the depot's plain fields (the WDK structure declares them
  * without _Atomic; readers on other threads use these too). */
 #define LAI_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
@@ -240,6 +255,10 @@ struct la_lookaside {
      * Last* snapshots, and (DEPOT_ONLY) the block S-list. */
     _Alignas(LA_CACHE_LINE) lai_depot_t cc_depot;
 };
+
+static inline la_lookaside_slot_t *lai_slot(const la_lookaside_t *c) {
+    return (la_lookaside_slot_t *)(void *)((char *)lai_slots + c->cc_head.lh_fast_off);
+}
 
 static inline la_lookaside_t *lai_cache_of(lai_depot_t *d) {
     return LA_CONTAINER_OF(d, la_lookaside_t, cc_depot);

@@ -331,7 +331,7 @@ void *la_lookaside_alloc(la_lookaside_t *c) {
         errno = EFAULT;
         return NULL;
     }
-    la_lookaside_slot_t *s = la_lookaside_slot_(c);
+    la_lookaside_slot_t *s = lai_slot(c);
     void **top = s->ls_top;
     void *b;
     if (LA_LIKELY(top != s->ls_base)) {
@@ -364,7 +364,7 @@ void *la_lookaside_alloc_sized(la_lookaside_t *c, size_t size, size_t align) {
 static inline void free_impl(la_lookaside_t *c, void *b, const char *file, int line) {
     if (!b) return;
     if (LA_CONFIG_CHECKED && (!lai_check_cache(c, file, line) || !lai_check_free(c, b, file, line))) return;
-    la_lookaside_slot_t *s = la_lookaside_slot_(c);
+    la_lookaside_slot_t *s = lai_slot(c);
     void **top = s->ls_top;
     if (LA_LIKELY(top != s->ls_limit)) {
         *top = b;
