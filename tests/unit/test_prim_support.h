@@ -57,13 +57,13 @@ static inline bool prim_child_exited(int status, int code) {
 
 /* ---- faults ---------------------------------------------------------------------- */
 
-static volatile void *prim_fault_expected;
+static void *volatile prim_fault_expected; /* the pointer itself is volatile: set before the touch */
 
 static inline void prim_fault_handler(int sig, siginfo_t *si, void *uc) {
     (void)sig;
     (void)uc;
     /* Exit 42 when the fault is at the address we touched, 43 otherwise. */
-    _exit(si->si_addr == (void *)prim_fault_expected ? PRIM_CHILD_FAULTED : 43);
+    _exit(si->si_addr == prim_fault_expected ? PRIM_CHILD_FAULTED : 43);
 }
 
 typedef struct prim_touch {
