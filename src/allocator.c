@@ -27,6 +27,7 @@
 #include <lookaside/allocator.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +102,10 @@ void la_allocator_delete(const la_allocator_t *a, void *obj, size_t size, size_t
 static void *libc_alloc(void *ctx, size_t size, size_t align) {
     (void)ctx;
     void *p;
+    if (size > PTRDIFF_MAX) { /* no object can be that big; do not even ask */
+        errno = ENOMEM;
+        return NULL;
+    }
     if (align <= LA_ALLOCATOR_DEFAULT_ALIGN) {
         p = malloc(size);
     } else {

@@ -31,8 +31,8 @@ static void t_init(void **state) {
     assert_int_equal(la_pool_allocator_init(NULL, LA_POOL_PAGED, LA_TAG('F', 'r', 'e', 'd'), 0), EINVAL);
     assert_int_equal(la_pool_allocator_init(&pa, LA_POOL_PAGED, 0, 0), EINVAL);
     assert_int_equal(la_pool_allocator_init(&pa, LA_POOL_PAGED, LA_TAG('F', 'r', '\n', 'd'), 0), EINVAL);
-    assert_int_equal(la_pool_allocator_init(&pa, 0x2, LA_TAG('F', 'r', 'e', 'd'), 0), EINVAL);
-    assert_int_equal(la_pool_allocator_init(&pa, LA_POOL_PAGED, LA_TAG('F', 'r', 'e', 'd'), 0x10), EINVAL);
+    assert_int_equal(la_pool_allocator_init(&pa, ~(unsigned)LA_POOL_TYPE_MASK, LA_TAG('F', 'r', 'e', 'd'), 0), EINVAL);
+    assert_int_equal(la_pool_allocator_init(&pa, LA_POOL_PAGED, LA_TAG('F', 'r', 'e', 'd'), ~(unsigned)LA_POOL_F_MASK), EINVAL);
     assert_int_equal(la_pool_allocator_init(&pa, LA_POOL_PAGED, LA_TAG('F', 'r', 'e', 'd'), LA_POOL_F_ZERO), 0);
     assert_string_equal(pa.allocator.name, "pool Fred");
     assert_ptr_equal(pa.allocator.ctx, &pa);
