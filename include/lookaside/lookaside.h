@@ -9,6 +9,7 @@
 #include <lookaside/sslist.h>
 #include <lookaside/platform.h>
 #include <lookaside/pool.h>
+#include <lookaside/region.h>
 #include <lookaside/lookaside_list.h>
 #include <lookaside/allocator.h>
 
