@@ -32,8 +32,8 @@
  *   - Entries must be 16-byte aligned (the low four bits of the header's pointer
  *     word hold flags). Embed the entry as
  *         LA_ALIGNAS(LA_SSLIST_ALIGN) la_sslist_entry_t link;
- *     and allocate the object with at least 16-byte alignment (malloc on 64-bit
- *     glibc, the lookaside pool and la_pool all do). Checked builds
+ *     and allocate the object with at least 16-byte alignment (64-bit glibc malloc
+ *     does). Checked builds
  *     (LA_CONFIG_CHECKED, the default) report a misaligned or NULL entry with
  *     la_fatal(LA_FATAL_MISALIGNED / LA_FATAL_BAD_ARGUMENT, entry, ...); if the
  *     handler returns nothing is pushed and the call returns NULL. Unchecked builds
@@ -43,7 +43,8 @@
  *     freeing it. The stale value is then discarded (the CAS fails), but the read
  *     itself must not fault: memory that has ever held an entry of a list must stay
  *     mapped (readable) for as long as any thread may pop from that list. Reuse it,
- *     decommit it with la_prim_discard-style zeroing — never munmap it.
+ *     or give its pages back in a way that keeps them mapped (zero-filled); never
+ *     munmap it.
  *   - An entry is in at most one list at a time; pushing an entry that is already
  *     in the list is not detected and makes a cycle.
  *   - Depth is 16 bits: a list holding 65536 or more entries reports depth modulo
