@@ -76,5 +76,6 @@
 #include <lookaside/wdk/lists.h>
 #include <lookaside/wdk/ex.h>
 #include <lookaside/wdk/lookaside.h>
+#include <lookaside/wdk/mm.h>
 
 #endif /* LOOKASIDE_WDK_H */

@@ -116,7 +116,7 @@ typedef ULONG LOGICAL;
 typedef CHAR CCHAR;
 typedef UCHAR KIRQL, *PKIRQL;
 typedef ULONG_PTR KSPIN_LOCK, *PKSPIN_LOCK;
-typedef USHORT NODE_REQUIREMENT;
+typedef ULONG NODE_REQUIREMENT; /* a NUMA node number or MM_ANY_NODE_OK */
 
 #ifndef TRUE
 #define TRUE 1
