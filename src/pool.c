@@ -93,9 +93,12 @@ void lai_pool_env_init(void) {
 typedef struct raise_binding {
     la_raise_handler_fn *fn;
     void *arg;
+    struct raise_binding *retired_next;
 } raise_binding_t;
 
 static _Atomic(const raise_binding_t *) raise_current;
+static raise_binding_t *raise_retired; /* kept (reachable) forever, under raise_lock */
+static la_prim_lock_t raise_lock = LA_PRIM_LOCK_INIT;
 
 void la_raise_handler_set(la_raise_handler_fn *fn, void *arg) {
     raise_binding_t *b = NULL;
@@ -104,9 +107,17 @@ void la_raise_handler_set(la_raise_handler_fn *fn, void *arg) {
         if (!b) return; /* keep the previous handler */
         b->fn = fn;
         b->arg = arg;
+        b->retired_next = NULL;
     }
-    /* Retired bindings are not freed: another thread may be calling through one. */
-    atomic_store_explicit(&raise_current, b, memory_order_release);
+    /* Retired bindings are never freed — another thread may be calling through one —
+     * but stay on a list, so leak checkers see them as reachable. */
+    la_prim_lock_acquire(&raise_lock);
+    raise_binding_t *old = (raise_binding_t *)atomic_exchange_explicit(&raise_current, b, memory_order_acq_rel);
+    if (old) {
+        old->retired_next = raise_retired;
+        raise_retired = old;
+    }
+    la_prim_lock_release(&raise_lock);
 }
 
 /* The allocation failed with `err`: raise if asked, then NULL + errno. */

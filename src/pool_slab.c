@@ -202,11 +202,36 @@ static int map_segment(unsigned kind, lai_segment_t **out) {
     return 0;
 }
 
+/* Slot-record arrays come from a private bump arena of mapped memory: they live as
+ * long as their slab (the whole process), never go through malloc (so the pool
+ * does not depend on it and leak checkers, which do not scan our mappings, see no
+ * orphaned heap blocks), and read as zero when fresh. */
+#define META_CHUNK ((size_t)4 << 20)
+static la_prim_lock_t meta_lock = LA_PRIM_LOCK_INIT;
+static char *meta_next, *meta_end;
+
+static _Atomic uint32_t *meta_alloc(size_t n) {
+    size_t bytes = (n * sizeof(uint32_t) + 63) & ~(size_t)63;
+    la_prim_lock_acquire(&meta_lock);
+    if (!meta_next || (size_t)(meta_end - meta_next) < bytes) {
+        void *m;
+        if (la_prim_map(META_CHUNK, 0, &m) != 0) {
+            la_prim_lock_release(&meta_lock);
+            return NULL;
+        }
+        meta_next = m; /* the tail of the previous chunk is abandoned (< 16 KiB) */
+        meta_end = meta_next + META_CHUNK;
+        atomic_fetch_add_explicit(&st_mapped, META_CHUNK, memory_order_relaxed);
+    }
+    _Atomic uint32_t *r = (_Atomic uint32_t *)(void *)meta_next;
+    meta_next += bytes;
+    la_prim_lock_release(&meta_lock);
+    return r;
+}
+
 /* Put a new slab of (kind, cls) in service. Caller holds the class lock. */
 static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
     const lai_class_t *c = &lai_classes[cls];
-    _Atomic uint32_t *meta = calloc(c->nslots, sizeof *meta);
-    if (!meta) return ENOMEM;
     kind_state_t *ks = &kinds[kind];
     la_prim_lock_acquire(&ks->lock);
     if (!ks->current || ks->current->formatted == LAI_SEG_SLABS) {
@@ -214,7 +239,6 @@ static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
         int e = map_segment(kind, &seg);
         if (e) {
             la_prim_lock_release(&ks->lock);
-            free(meta);
             return e;
         }
         ks->current = seg;
@@ -225,10 +249,18 @@ static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
         int e = la_prim_lock_pages(s->base, LAI_SLAB_SIZE);
         if (e) {
             la_prim_lock_release(&ks->lock);
-            free(meta);
             return e == EPERM ? ENOMEM : e;
         }
         atomic_fetch_add_explicit(&st_locked, LAI_SLAB_SIZE, memory_order_relaxed);
+    }
+    _Atomic uint32_t *meta = meta_alloc(c->nslots);
+    if (!meta) {
+        if (kind_locked(kind)) {
+            la_prim_unlock_pages(s->base, LAI_SLAB_SIZE);
+            atomic_fetch_sub_explicit(&st_locked, LAI_SLAB_SIZE, memory_order_relaxed);
+        }
+        la_prim_lock_release(&ks->lock);
+        return ENOMEM;
     }
     ks->current->formatted++;
     la_prim_lock_release(&ks->lock);
