@@ -452,6 +452,11 @@ static int callgrind_self(int argc, char **argv) {
 
 static void print_goals(void);
 
+static void to_stdout(const char *text, void *arg) {
+    (void)arg;
+    fputs(text, stdout);
+}
+
 int main(int argc, char **argv) {
     if (argc >= 2 && strcmp(argv[1], "--callgrind") == 0) return callgrind_self(argc, argv);
     bool child = argc > 1 && strcmp(argv[1], "--child") == 0;
@@ -543,6 +548,11 @@ int main(int argc, char **argv) {
                 printf("%-18s %6.1f\n", cg[i].row, ir);
         }
     }
+    /* What the caches saw over the whole run (hit rates, Depth after the tuner). */
+    printf("\n## The benchmark's caches at the end (!lookaside)\n\n");
+    fflush(stdout);
+    la_output_set(to_stdout, NULL);
+    for (unsigned i = 0; i < NSIZES; i++) la_lookaside_print(caches[i]);
     for (unsigned i = 0; i < NSIZES; i++) la_lookaside_destroy(caches[i]);
     return 0;
 }
