@@ -232,6 +232,7 @@ void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
             lai_bump(&c->allocs, 1);
             lai_bump(&c->bytes_in, lai_classes[cls].size);
             c->pending += lai_classes[cls].size;
+            if (c->pending > c->pending_max) c->pending_max = c->pending;
             if (LA_UNLIKELY(c->pending >= LAI_FOLD_BYTES || (flags & LA_POOL_F_ZERO)))
                 return alloc_finish(it.p, idx, c, size, flags);
             return it.p;

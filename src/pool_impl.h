@@ -186,6 +186,7 @@ LA_INTERNAL void lai_big_stats(la_pool_stats_t *out);
 typedef struct lai_counter {
     _Atomic uint64_t allocs, frees, bytes_in, bytes_out, failures; /* owner writes, anyone reads */
     int64_t pending;                                              /* owner only: bytes not folded */
+    int64_t pending_max;                                          /* owner only: highest pending since the last fold */
 } lai_counter_t;
 
 typedef struct lai_front {
@@ -280,6 +281,7 @@ static inline void lai_count_alloc(lai_thread_t *t, uint32_t idx, lai_counter_t 
     lai_bump(&c->allocs, 1);
     lai_bump(&c->bytes_in, bytes);
     c->pending += (int64_t)bytes;
+    if (c->pending > c->pending_max) c->pending_max = c->pending;
     if (LA_UNLIKELY(c->pending >= LAI_FOLD_BYTES)) lai_fold(idx, c);
 }
 static inline void lai_count_free(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes,
@@ -290,6 +292,10 @@ static inline void lai_count_free(lai_thread_t *t, uint32_t idx, lai_counter_t *
     c->pending -= (int64_t)bytes;
     if (LA_UNLIKELY(c->pending <= -LAI_FOLD_BYTES || budgeted)) lai_fold(idx, c);
 }
+
+/* Fold every pending counter of the calling thread (readers do this first, so a
+ * single-threaded program sees exact peaks). */
+LA_INTERNAL void lai_fold_self(void);
 
 /* Sum of one record over all threads (caller holds nothing). */
 LA_INTERNAL void lai_tag_sum(uint32_t idx, la_pool_tag_info_t *out);

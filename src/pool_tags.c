@@ -17,8 +17,9 @@
  *
  * Peaks and budgets: exact current bytes need a sum over threads, so each thread
  * also keeps `pending` bytes and folds them into the record's `folded` total every
- * LAI_FOLD_BYTES of drift (and at exit); the peak is taken at fold points and at
- * every read. Records with a budget fold on every operation, which makes their
+ * LAI_FOLD_BYTES of drift (and at exit, and when the thread reads the counters);
+ * the peak is taken at fold points — folded bytes plus the thread's own high point
+ * since its previous fold, exact when one thread works on a tag — and at every read. Records with a budget fold on every operation, which makes their
  * budget checks and peaks exact at the price of one atomic add per operation.
  *
  * Invariants:
@@ -202,13 +203,30 @@ static void check_soft(lai_tag_rec_t *r, int64_t now) {
 }
 
 void lai_fold(uint32_t idx, lai_counter_t *c) {
-    int64_t d = c->pending;
+    int64_t d = c->pending, m = c->pending_max;
     c->pending = 0;
+    c->pending_max = 0;
     lai_tag_rec_t *r = lai_tag_rec(idx);
     int64_t now = atomic_fetch_add_explicit(&r->folded, d, memory_order_relaxed) + d;
-    if (d > 0) {
-        raise_peak(r, now);
-        check_soft(r, now);
+    /* The thread's own high point since the last fold, on top of what was folded
+     * before: exact when no other thread has drift pending for this record. */
+    int64_t high = now - d + m;
+    raise_peak(r, high > now ? high : now);
+    if (d > 0) check_soft(r, now);
+}
+
+void lai_fold_self(void) {
+    lai_thread_t *t = lai_tl_thread;
+    if (!t) return;
+    uint32_t n = atomic_load_explicit(&nrecs, memory_order_acquire);
+    for (uint32_t i = 1; i < n; ++i) {
+        lai_counter_t *chunk = atomic_load_explicit(&t->chunks[i / LAI_REC_CHUNK], memory_order_relaxed);
+        if (!chunk) {
+            i |= LAI_REC_CHUNK - 1; /* skip the whole chunk */
+            continue;
+        }
+        lai_counter_t *c = &chunk[i % LAI_REC_CHUNK];
+        if (c->pending || c->pending_max) lai_fold(i, c);
     }
 }
 
@@ -301,12 +319,14 @@ int la_pool_tag_query(la_tag_t tag, la_pool_kind_t kind, la_pool_tag_info_t *out
     if (!la_tag_valid(tag) || (unsigned)kind >= LA_POOL_KIND_COUNT || !out) return EINVAL;
     uint32_t idx = lai_tag_find(tag, (unsigned)kind);
     if (!idx) return ENOENT;
+    lai_fold_self();
     lai_tag_sum(idx, out);
     return 0;
 }
 
 int la_pool_snapshot(la_pool_tag_info_t *out, size_t cap, size_t *count) {
     if (!count || (cap && !out)) return EINVAL;
+    lai_fold_self();
     la_prim_lock_acquire(&reg_lock);
     uint32_t n = atomic_load_explicit(&nrecs, memory_order_relaxed);
     size_t total = n - 1;
@@ -324,7 +344,8 @@ static void thread_exit(void *value) {
     uint32_t n = atomic_load_explicit(&nrecs, memory_order_acquire);
     for (uint32_t i = 1; i < n; ++i) {
         lai_counter_t *chunk = atomic_load_explicit(&t->chunks[i / LAI_REC_CHUNK], memory_order_relaxed);
-        if (chunk && chunk[i % LAI_REC_CHUNK].pending) lai_fold(i, &chunk[i % LAI_REC_CHUNK]);
+        if (chunk && (chunk[i % LAI_REC_CHUNK].pending || chunk[i % LAI_REC_CHUNK].pending_max))
+            lai_fold(i, &chunk[i % LAI_REC_CHUNK]);
     }
     la_prim_lock_acquire(&reg_lock);
     for (uint32_t i = 1; i < n; ++i) {

@@ -63,10 +63,11 @@
  * Threads
  *   All functions are thread-safe. A block may be freed on any thread. Counters
  *   are kept per thread and summed when read, so counts and bytes are exact under
- *   concurrency and cross-thread frees; `peak_bytes` is the highest total seen at
- *   fold points (every 64 KiB of per-thread drift, and every read), so it may miss
- *   a short-lived peak by at most 64 KiB per thread. Tags with a budget fold on
- *   every operation, so their peak and budget checks are exact.
+ *   concurrency and cross-thread frees. `peak_bytes` is exact while one thread at a
+ *   time works on a tag; with several, each thread folds its drift into the total
+ *   every 64 KiB (and when it reads the counters), so a short-lived peak may be
+ *   missed by at most 64 KiB per other thread. Tags with a budget fold on every
+ *   operation, so their peaks and budget checks are exact.
  *
  * Memory comes back: whole free slabs are returned to the OS (discarded, the
  *   address range stays mapped so lock-free readers never fault); each thread
