@@ -133,7 +133,7 @@ void la_fault_allocator_fail_share(la_fault_allocator_t *f, uint32_t ppm, uint64
     ST(f->fa_share_ppm, ppm > 1000000u ? 1000000u : ppm);
 }
 
-void la_fault_allocator_stats(const la_fault_allocator_t *f, la_fault_stats_t *out) {
+void la_fault_allocator_stats_get(const la_fault_allocator_t *f, la_fault_stats_t *out) {
     la_fault_stats_t s;
     s.calls = LD(f->fa_stats.calls);
     s.failures = LD(f->fa_stats.failures);

@@ -30,11 +30,12 @@
  *       EINVAL  a request this allocator can never serve: a bad alignment, or a
  *               size or alignment above what the adapter's memory offers (a
  *               lookaside cache without a fallback, a pool alignment above the
- *               page). Retrying will not help; ENOMEM might pass later.
+ *               page, more than a whole region). Retrying will not help; ENOMEM
+ *               might pass later.
  *       EDQUOT  a pool tag's hard budget (from the pool)
  *   - Thread safety is the underlying memory's: the libc, pool and lookaside
  *     adapters may be used from any thread at once; the fault wrapper too
- *     (its counters are atomic); the region adapter is as thread-safe as the region.
+ *     (its counters are atomic); the region adapter too (lock-free bump pointer).
  *   - Adapters keep their state in a struct the caller owns (hand
  *     `&x.allocator` to containers); it must outlive every block allocated through it.
  *
@@ -64,11 +65,22 @@
  *              page size by asking for a page-sized (page-aligned) block; above the
  *              page EINVAL. Resize succeeds while the new size fits
  *              la_pool_block_size(p) (the pool frees by address, never by size).
+ *   region     la_region_allocator_init(): an arena over one region of
+ *              <lookaside/region.h> (contiguous, huge-page, NUMA, locked memory):
+ *              allocation bumps a pointer (any power-of-two alignment, by padding);
+ *              freeing the most recent block gives its bytes back, any other free
+ *              only counts (the bytes return at la_region_allocator_reset or when
+ *              the region is freed). A request larger than the region: EINVAL;
+ *              the region full: ENOMEM. Resize succeeds for a shrink, and for a
+ *              growth of the most recent block while the region has room.
+ *              Lock-free (one compare-and-swap per call); a free of a pointer
+ *              outside the region is reported (LA_FATAL_BAD_POINTER) and abandoned.
  *   fault      la_fault_allocator_init(): wraps any allocator; fails the Nth call
  *              (and optionally the next ones) or a seeded share of calls with
  *              ENOMEM, counts calls, failures and live blocks/bytes. Allocate and
  *              resize calls both count as "calls" and both can be failed (a failed
- *              resize returns false). Tests walk every failure path with it:
+ *              resize returns false); a free with no block live is reported
+ *              (LA_FATAL_BAD_POINTER) and abandoned. Tests walk every failure path:
  *                  for (n = 1;; n++) { arm(n); run; if (no failure injected) break;
  *                                      check state; check live == 0 after cleanup; }
  *
@@ -103,6 +115,7 @@
 #include <lookaside/base.h>
 #include <lookaside/lookaside_list.h>
 #include <lookaside/pool.h>
+#include <lookaside/region.h>
 
 #include <errno.h>
 #include <stdbool.h>
@@ -270,6 +283,35 @@ typedef struct la_pool_allocator {
 LA_API int la_pool_allocator_init(la_pool_allocator_t *out, unsigned type, la_tag_t tag,
                                   unsigned flags);
 
+/* An arena over one region (see "The adapters"). The region stays the caller's:
+ * free it (la_region_free) after the last use of the adapter. Fields after
+ * `allocator` are the adapter's: use the functions. */
+typedef struct la_region_allocator {
+    la_allocator_t allocator;           /* hand &x.allocator to containers */
+    la_region_t *region;
+    unsigned char *base;                /* the region's writable start */
+    size_t capacity;                    /* the region's size */
+    size_t ra_top;                      /* offset of the first free byte (atomic) */
+    size_t ra_peak;                     /* highest ra_top (atomic) */
+    uint64_t ra_live;                   /* blocks allocated and not freed (atomic) */
+    char name[LA_ALLOCATOR_NAME_MAX];   /* "region <size> KiB" */
+} la_region_allocator_t;
+
+typedef struct la_region_allocator_stats {
+    size_t capacity;   /* bytes in the region */
+    size_t used;       /* bytes from the start to the first free byte (padding included) */
+    size_t peak;       /* highest `used` since init or reset */
+    uint64_t live;     /* blocks allocated and not freed */
+} la_region_allocator_stats_t;
+
+/* EINVAL when out or region is NULL (or la_region_query refuses the region). */
+LA_API int la_region_allocator_init(la_region_allocator_t *out, la_region_t *region);
+/* Forget every block at once: the whole region is free again. No block handed out
+ * before may be used (or freed) after this; not concurrent with other calls. */
+LA_API void la_region_allocator_reset(la_region_allocator_t *ra);
+LA_API void la_region_allocator_stats_get(const la_region_allocator_t *ra,
+                                          la_region_allocator_stats_t *out);
+
 /* ---- the fault-injecting wrapper ----------------------------------------------------------- */
 
 typedef struct la_fault_stats {
@@ -303,7 +345,7 @@ LA_API void la_fault_allocator_fail_nth(la_fault_allocator_t *f, uint64_t n, uin
  * (the same seed fails the same call numbers). ppm = 0 disarms; ppm is capped at 1e6. */
 LA_API void la_fault_allocator_fail_share(la_fault_allocator_t *f, uint32_t ppm, uint64_t seed);
 /* Counters (a snapshot). */
-LA_API void la_fault_allocator_stats(const la_fault_allocator_t *f, la_fault_stats_t *out);
+LA_API void la_fault_allocator_stats_get(const la_fault_allocator_t *f, la_fault_stats_t *out);
 /* Injected failures so far: the OOM loop's "did this run hit the fault?". */
 LA_API uint64_t la_fault_allocator_failures(const la_fault_allocator_t *f);
 /* Blocks live now: the OOM loop's leak check. */

@@ -129,7 +129,7 @@ void t_pmr_on_pool(void **) {
         fill_containers(v, l, m, 300);
         la_pool_tag_info_t i = tag_info(kTagPmr);
         la_fault_stats_t s;
-        la_fault_allocator_stats(&counter, &s);
+        la_fault_allocator_stats_get(&counter, &s);
         // Every live block of the three containers, and nothing else, is charged to the tag.
         assert_int_equal(i.outstanding - base, s.live);
         assert_true(s.live >= l.size() + m.size() + 2);  // nodes + vector buffer + buckets
@@ -159,7 +159,7 @@ void t_stl_allocator_on_pool(void **) {
             16, std::hash<int>(), std::equal_to<int>(), la::allocator<Pair>(a));
         fill_containers(v, l, m, 300);
         la_fault_stats_t s;
-        la_fault_allocator_stats(&counter, &s);
+        la_fault_allocator_stats_get(&counter, &s);
         assert_int_equal(tag_info(kTagStl).outstanding - base, s.live);
         assert_true(s.live >= l.size() + m.size() + 2);
         print_tag("la::allocator<T> containers (live)", kTagStl);

@@ -8,7 +8,7 @@
  *
  * Adapters: libc; pool (paged, tag "CfPl"); lookaside without fallback (refuses);
  * lookaside with a pool fallback (routes by size); the fault wrapper over libc
- * with nothing armed (a pass-through). */
+ * with nothing armed (a pass-through); an arena over a 32 MiB region. */
 #include "test_support.h"
 
 #include <lookaside/lookaside.h>
@@ -42,6 +42,8 @@ struct adapter_case {
     la_lookaside_allocator_t lk;
     la_lookaside_t *cache;
     la_fault_allocator_t fault;
+    la_region_t *region;
+    la_region_allocator_t arena;
 };
 
 static uint64_t pool_outstanding(la_tag_t tag) {
@@ -139,6 +141,32 @@ static void fault_setup(adapter_case_t *c) {
 }
 static uint64_t fault_count(adapter_case_t *c) { return la_fault_allocator_live(&c->fault); }
 
+/* ---- an arena over a region ---- */
+#define REGION_SIZE (32u << 20)
+static void region_setup(adapter_case_t *c) {
+    la_region_spec_t spec;
+    memset(&spec, 0, sizeof spec);
+    spec.size = REGION_SIZE;
+    spec.node = LA_NODE_ANY;
+    assert_int_equal(la_region_alloc(&spec, &c->region), 0);
+    assert_int_equal(la_region_allocator_init(&c->arena, c->region), 0);
+    c->a = &c->arena.allocator;
+    c->max_size = c->arena.capacity;
+}
+static void region_teardown(adapter_case_t *c) {
+    la_region_free(c->region);
+    c->region = NULL;
+}
+static int region_resize(adapter_case_t *c, void *p, size_t o, size_t n, size_t al) {
+    (void)c, (void)p, (void)al;
+    return n <= o;   /* the block under test is never the last one (see t_resize) */
+}
+static uint64_t region_count(adapter_case_t *c) {
+    la_region_allocator_stats_t s;
+    la_region_allocator_stats_get(&c->arena, &s);
+    return s.live;
+}
+
 static adapter_case_t cases[] = {
     {.label = "libc", .setup = libc_setup, .teardown = no_teardown, .resize_expect = libc_resize,
      .outstanding = no_count, .max_size = UNLIMITED, .max_align = UNLIMITED},
@@ -151,6 +179,9 @@ static adapter_case_t cases[] = {
      .max_align = 4096},
     {.label = "fault(libc)", .setup = fault_setup, .teardown = no_teardown,
      .resize_expect = libc_resize, .outstanding = fault_count, .max_size = UNLIMITED,
+     .max_align = UNLIMITED},
+    {.label = "region", .setup = region_setup, .teardown = region_teardown,
+     .resize_expect = region_resize, .outstanding = region_count, .max_size = REGION_SIZE,
      .max_align = UNLIMITED},
 };
 
@@ -364,7 +395,7 @@ static void t_name(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         CASE_TESTS(0, "libc"), CASE_TESTS(1, "pool"), CASE_TESTS(2, "lookaside"),
-        CASE_TESTS(3, "lookaside+fallback"), CASE_TESTS(4, "fault(libc)"),
+        CASE_TESTS(3, "lookaside+fallback"), CASE_TESTS(4, "fault(libc)"), CASE_TESTS(5, "region"),
     };
     return la_test_run("allocator_conformance", tests);
 }

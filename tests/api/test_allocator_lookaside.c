@@ -46,7 +46,7 @@ static uint64_t fb_outstanding(void) {
 
 static uint64_t calls_of(const la_fault_allocator_t *f) {
     la_fault_stats_t s;
-    la_fault_allocator_stats(f, &s);
+    la_fault_allocator_stats_get(f, &s);
     return s.calls;
 }
 

@@ -153,7 +153,7 @@ static int one_run(arm_fn *arm, uint64_t n, bool fault_behind, uint64_t *calls, 
     la_fault_allocator_fail_nth(f, 0, 0);          /* disarm for the checks and cleanup */
     la_fault_allocator_fail_share(f, 0, 0);
     la_fault_stats_t s;
-    la_fault_allocator_stats(f, &s);
+    la_fault_allocator_stats_get(f, &s);
     *calls = s.calls;
     *injected = s.failures;
     if (err) {
