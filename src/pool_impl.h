@@ -41,7 +41,7 @@
 #define LAI_FRONT_BYTES (1024u * 1024u)         /* per-thread cache bound per class */
 #define LAI_FRONT_MAX 2048u                     /* and in blocks */
 #define LAI_EMPTY_KEEP 64u                      /* wholly free slabs kept per class (4 MiB) */
-#define LAI_EMPTY_KEEP_TOTAL ((uint64_t)8 << 20) /* and in all classes together */
+#define LAI_EMPTY_KEEP_TOTAL ((uint64_t)16 << 20) /* and in all classes together (oldest go first) */
 
 /* ---- size classes (pool_slab.c) ------------------------------------------------------- */
 
@@ -93,6 +93,8 @@ typedef struct lai_slab {
     uint32_t bump;                    /* slots [bump, nslots) never handed out since reset */
     uint8_t state;                    /* LAI_SLAB_* */
     bool listed;                      /* on its class's available list */
+    bool in_empty;                    /* wholly free and resident: on the global empty list */
+    struct lai_slab *e_next, *e_prev; /* global empty list (oldest first), under its lock */
 } lai_slab_t;
 
 /* A segment's descriptor sits in its own first slab (never handed out), so the

@@ -25,8 +25,9 @@
  *   - Memory comes back without unmapping: when a slab's last block comes back and
  *     its class already holds LAI_EMPTY_KEEP (64) wholly free slabs — 4 MiB, enough
  *     that a batch working set does not fault its pages back in on every round (the
- *     trap glibc's default trim threshold falls into) — or the process holds more
- *     than LAI_EMPTY_KEEP_TOTAL (8 MiB) of them, the slab's pages are discarded
+ *     trap glibc's default trim threshold falls into) — the slab's pages are
+ *     discarded; past LAI_EMPTY_KEEP_TOTAL (16 MiB) in the process the oldest empty
+ *     slab anywhere goes first
  *     (MADV_DONTNEED through la_prim_discard; locked slabs are unlocked first). The
  *     mapping stays read-write, so a lock-free S-list reader that touches a block
  *     after it went back to the pool reads zeros instead of faulting. Rule: the pool
@@ -313,6 +314,40 @@ static uint32_t slot_index(const lai_slab_t *s, const lai_class_t *c, const void
     return (so >> c->unit_shift) * c->per_unit + lai_div(so & c->unit_mask, c->size_inv);
 }
 
+/* ---- wholly free slabs ---------------------------------------------------------------
+ * A slab whose last block came back stays resident (its pages mapped in) so the
+ * next burst does not fault them in again, up to LAI_EMPTY_KEEP per class and
+ * LAI_EMPTY_KEEP_TOTAL bytes in all. Beyond that the oldest empty slab in the
+ * process is discarded first — usually one of a class that went idle — so a
+ * program moving from one size to another keeps the slabs of the size it uses now.
+ * The global list is under empty_lock (a leaf); a slab's in_empty flag and its
+ * membership change only with its class lock held too. */
+static la_prim_lock_t empty_lock = LA_PRIM_LOCK_INIT;
+static lai_slab_t *empty_head, *empty_tail;
+
+static void empty_enter(class_state_t *cs, lai_slab_t *s) {
+    cs->empty++;
+    s->in_empty = true;
+    la_prim_lock_acquire(&empty_lock);
+    s->e_next = NULL;
+    s->e_prev = empty_tail;
+    if (empty_tail) empty_tail->e_next = s; else empty_head = s;
+    empty_tail = s;
+    la_prim_lock_release(&empty_lock);
+    atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+}
+
+static void empty_leave(class_state_t *cs, lai_slab_t *s) {
+    cs->empty--;
+    s->in_empty = false;
+    la_prim_lock_acquire(&empty_lock);
+    if (s->e_prev) s->e_prev->e_next = s->e_next; else empty_head = s->e_next;
+    if (s->e_next) s->e_next->e_prev = s->e_prev; else empty_tail = s->e_prev;
+    s->e_next = s->e_prev = NULL;
+    la_prim_lock_release(&empty_lock);
+    atomic_fetch_sub_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+}
+
 /* Return a wholly free slab's pages to the OS. Caller holds the class lock. */
 static void discard_slab(class_state_t *cs, lai_slab_t *s) {
     if (kind_locked(s->kind)) {
@@ -323,12 +358,31 @@ static void discard_slab(class_state_t *cs, lai_slab_t *s) {
     s->free = NULL;
     s->bump = 0;
     s->state = LAI_SLAB_DISCARDED;
-    cs->empty--;
+    empty_leave(cs, s);
     atomic_fetch_add_explicit(&st_discarded, 1, memory_order_relaxed);
-    atomic_fetch_sub_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
     /* Discarded slabs go last: partly used slabs are preferred, so empties stay empty. */
     if (s->listed) list_remove(cs, s);
     list_push_tail(cs, s);
+}
+
+/* Over the process-wide bound: discard the oldest empty slabs. Caller holds `mine`;
+ * other classes' locks are only tried (never waited for), so no lock-order cycle. */
+static void evict_oldest(class_state_t *mine) {
+    for (int tries = 0; tries < 8; ++tries) {
+        if (atomic_load_explicit(&st_cached, memory_order_relaxed) <= LAI_EMPTY_KEEP_TOTAL) return;
+        la_prim_lock_acquire(&empty_lock);
+        lai_slab_t *v = empty_head;
+        la_prim_lock_release(&empty_lock);
+        if (!v) return;
+        class_state_t *vc = &classes[v->kind][v->klass - lai_classes];
+        if (vc == mine) {
+            if (v->in_empty) discard_slab(mine, v);
+            continue;
+        }
+        if (!la_prim_lock_try(&vc->lock)) return; /* busy: another release will evict */
+        if (v->in_empty) discard_slab(vc, v);
+        la_prim_lock_release(&vc->lock);
+    }
 }
 
 unsigned lai_slab_refill(unsigned kind, unsigned cls, lai_fitem_t *out, unsigned n, int *err) {
@@ -345,8 +399,6 @@ unsigned lai_slab_refill(unsigned kind, unsigned cls, lai_fitem_t *out, unsigned
                 break;
             }
             list_push_head(cs, s);
-            cs->empty++;
-            atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
         } else if (s->state == LAI_SLAB_DISCARDED) {
             if (kind_locked(kind)) {
                 int e = la_prim_lock_pages(s->base, LAI_SLAB_SIZE);
@@ -357,12 +409,8 @@ unsigned lai_slab_refill(unsigned kind, unsigned cls, lai_fitem_t *out, unsigned
                 atomic_fetch_add_explicit(&st_locked, LAI_SLAB_SIZE, memory_order_relaxed);
             }
             s->state = LAI_SLAB_ACTIVE;
-            cs->empty++;
-            atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
-        }
-        if (s->used == 0) {
-            cs->empty--;
-            atomic_fetch_sub_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
+        } else if (s->in_empty) {
+            empty_leave(cs, s);
         }
         _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_relaxed);
         while (got < n && s->free) {
@@ -394,14 +442,15 @@ void lai_slab_release(unsigned kind, unsigned cls, const lai_fitem_t *items, uns
         s->free = b;
         if (!s->listed) list_push_head(cs, s);
         if (--s->used == 0) {
-            cs->empty++;
-            atomic_fetch_add_explicit(&st_cached, LAI_SLAB_SIZE, memory_order_relaxed);
-            if (cs->empty > LAI_EMPTY_KEEP ||
-                atomic_load_explicit(&st_cached, memory_order_relaxed) > LAI_EMPTY_KEEP_TOTAL) {
+            empty_enter(cs, s);
+            if (cs->empty > LAI_EMPTY_KEEP) {
                 discard_slab(cs, s);
-            } else if (s != cs->tail) {
-                list_remove(cs, s);
-                list_push_tail(cs, s);
+            } else {
+                if (s != cs->tail) {
+                    list_remove(cs, s);
+                    list_push_tail(cs, s);
+                }
+                evict_oldest(cs);
             }
         }
     }
@@ -416,7 +465,7 @@ void lai_slab_trim(void) {
             lai_slab_t *s = cs->head;
             while (s && cs->empty) {
                 lai_slab_t *next = s->next;
-                if (s->state == LAI_SLAB_ACTIVE && s->used == 0) discard_slab(cs, s);
+                if (s->in_empty) discard_slab(cs, s);
                 s = next;
             }
             la_prim_lock_release(&cs->lock);

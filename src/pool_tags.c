@@ -209,10 +209,14 @@ void lai_fold(uint32_t idx, lai_counter_t *c) {
     lai_tag_rec_t *r = lai_tag_rec(idx);
     int64_t now = atomic_fetch_add_explicit(&r->folded, d, memory_order_relaxed) + d;
     /* The thread's own high point since the last fold, on top of what was folded
-     * before: exact when no other thread has drift pending for this record. */
-    int64_t high = now - d + m;
-    raise_peak(r, high > now ? high : now);
-    if (d > 0) check_soft(r, now);
+     * before: exact when no other thread has drift pending for this record. Only a
+     * thread that grew the record says anything about its peak (a fold of frees
+     * could otherwise report a budget charge another thread is just undoing). */
+    if (m > 0) raise_peak(r, now - d + m);
+    if (d > 0) {
+        raise_peak(r, now);
+        check_soft(r, now);
+    }
 }
 
 void lai_fold_self(void) {

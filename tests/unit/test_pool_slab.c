@@ -134,6 +134,47 @@ static void t_empty_slabs_are_discarded(void **state) {
     free(items);
 }
 
+/* Past the process-wide bound the OLDEST empty slabs go, so the class in use now
+ * keeps its working set (a batch program moving between sizes does not thrash). */
+static void t_oldest_empty_slabs_go_first(void **state) {
+    (void)state;
+    lai_slab_trim();
+    const int sizes[] = {128, 256, 512, 1024, 2048, 4096};
+    lai_fitem_t *last = NULL;
+    unsigned last_n = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; ++k) {
+        unsigned c = (unsigned)lai_class_of((size_t)sizes[k], false);
+        unsigned n = LAI_EMPTY_KEEP * lai_classes[c].nslots;
+        lai_fitem_t *items = calloc(n, sizeof *items);
+        assert_non_null(items);
+        int err = 0;
+        for (unsigned got = 0; got < n;) got += lai_slab_refill(LA_POOL_KIND_PAGED, c, items + got, n - got, &err);
+        for (unsigned i = 0; i < n; ++i) ((char *)items[i].p)[0] = 1;
+        lai_slab_release(LA_POOL_KIND_PAGED, c, items, n);
+        la_pool_stats_t st;
+        memset(&st, 0, sizeof st);
+        lai_slab_stats(&st);
+        assert_true(st.bytes_cached <= LAI_EMPTY_KEEP_TOTAL);
+        free(last);
+        last = items;
+        last_n = n;
+    }
+    /* The newest class kept all its slabs: reusing them hands out resident blocks
+     * without discarding anything. */
+    la_pool_stats_t s0, s1;
+    memset(&s0, 0, sizeof s0);
+    lai_slab_stats(&s0);
+    unsigned c = (unsigned)lai_class_of(4096, false);
+    int err = 0;
+    for (unsigned got = 0; got < last_n;) got += lai_slab_refill(LA_POOL_KIND_PAGED, c, last + got, last_n - got, &err);
+    lai_slab_release(LA_POOL_KIND_PAGED, c, last, last_n);
+    memset(&s1, 0, sizeof s1);
+    lai_slab_stats(&s1);
+    assert_int_equal(s1.slabs_discarded, s0.slabs_discarded);
+    free(last);
+    lai_slab_trim();
+}
+
 static void t_big_steps(void **state) {
     (void)state;
     size_t ps = la_prim_caps()->page_size;
@@ -233,6 +274,7 @@ int main(void) {
         cmocka_unit_test(t_slots_resolve_and_layout),
         cmocka_unit_test(t_segment_header_is_not_a_block),
         cmocka_unit_test(t_empty_slabs_are_discarded),
+        cmocka_unit_test(t_oldest_empty_slabs_go_first),
         cmocka_unit_test(t_big_steps),
         cmocka_unit_test(t_uninitialised_is_not_zeroed),
         cmocka_unit_test(t_front_is_bounded),
