@@ -6,6 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The WDK section: driver-style code written only against <lookaside/wdk.h>. */
+static int demo_wdk(void) {
+    demo_title("WDK layer: the seeds' driver code, unmodified, on <lookaside/wdk.h>");
+    return demo_wdk_showcase();
+}
+
 typedef struct section {
     const char *name;
     int (*run)(void);
@@ -14,7 +20,7 @@ typedef struct section {
 static const section_t sections[] = {
     {"platform", demo_platform},   {"lifo", demo_lifo_reuse},     {"driver", demo_driver_queue},
     {"sslist", demo_sslist},       {"workload", demo_workload},   {"pool", demo_pool_tags},
-    {"speed", demo_speed},
+    {"wdk", demo_wdk},             {"speed", demo_speed},
 };
 #define SECTION_COUNT (sizeof sections / sizeof sections[0])
 

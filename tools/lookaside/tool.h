@@ -17,6 +17,8 @@ int demo_sslist(void);
 int demo_workload(void);
 int demo_pool_tags(void);
 int demo_speed(void);
+/* examples/wdk_showcase.c's main(), compiled into the tool under this name. */
+int demo_wdk_showcase(void);
 
 /* Shared helpers (demo_util.c). */
 void demo_title(const char *title);
