@@ -38,8 +38,8 @@
 #define LAI_FOLD_BYTES 65536                    /* per-thread drift before folding */
 #define LAI_MAX_RECS 16384u                     /* (tag, kind) records, index 0 unused */
 #define LAI_REC_CHUNK 64u
-#define LAI_FRONT_BYTES (1024u * 1024u)         /* per-thread cache bound per class */
-#define LAI_FRONT_MAX 2048u                     /* and in blocks */
+#define LAI_FRONT_BYTES (1024u * 1024u)         /* per-thread cache bound per class > 1 KiB */
+#define LAI_FRONT_MAX 2048u                     /* and in blocks (all classes up to 1 KiB) */
 #define LAI_EMPTY_KEEP 64u                      /* wholly free slabs kept per class (4 MiB) */
 #define LAI_EMPTY_KEEP_TOTAL ((uint64_t)16 << 20) /* and in all classes together (oldest go first) */
 

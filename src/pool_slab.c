@@ -56,12 +56,17 @@
 #include <string.h>
 
 #define INV(d) ((uint32_t)((((uint64_t)1 << 32) + (d) - 1) / (d)))
+/* Thread front capacity: LAI_FRONT_MAX blocks for classes up to 1 KiB (a batch of
+ * 1000 plus a refill must fit, or every batch pushes half a front back to the
+ * slabs and takes it again), else LAI_FRONT_BYTES worth, at least 4. */
+#define FRONT_CAP(s)                                                                    \
+    ((s) <= 1024u ? LAI_FRONT_MAX                                                       \
+     : (LAI_FRONT_BYTES / (s)) > LAI_FRONT_MAX ? LAI_FRONT_MAX                          \
+     : (LAI_FRONT_BYTES / (s)) < 4             ? 4u                                     \
+                                               : (LAI_FRONT_BYTES / (s)))
 #define CLASS(s, sh)                                                                   \
     {(s), (sh), (1u << (sh)) - 1, (1u << (sh)) / (s),                                   \
-     ((1u << (sh)) / (s)) * (1u << (LAI_SLAB_SHIFT - (sh))), INV(s),                    \
-     ((LAI_FRONT_BYTES / (s)) > LAI_FRONT_MAX ? LAI_FRONT_MAX                           \
-      : (LAI_FRONT_BYTES / (s)) < 4           ? 4                                       \
-                                              : (LAI_FRONT_BYTES / (s))), 0}
+     ((1u << (sh)) / (s)) * (1u << (LAI_SLAB_SHIFT - (sh))), INV(s), FRONT_CAP(s), 0}
 
 const lai_class_t lai_classes[LAI_NCLASSES] = {
     CLASS(16, 12),
