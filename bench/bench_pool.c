@@ -16,6 +16,9 @@
  *                mimalloc replaces malloc process-wide, so it runs in its own process)
  * Ratios are against glibc-tuned: the issue's goal is "no slower than tuned glibc
  * at any size". Children print "RESULT" lines that the parent puts in its tables.
+ * The four back ends run in interleaved rounds (3, or BENCH_POOL_ROUNDS; 1 with
+ * --quick), the order rotating each round; each cell shows the round with the
+ * lowest median, since a noisy neighbour only ever adds time.
  *
  * RSS: a burst of 256 MiB in blocks of 16..4096 bytes is allocated (each block
  * touched), then freed; RSS is read before, at the peak, after the frees and (pool
@@ -108,21 +111,32 @@ static const char *col(int batch, unsigned i) {
     return column[batch][i];
 }
 
+#define NSIZES (sizeof sizes / sizeof sizes[0])
 #ifndef BENCH_PEER_MIMALLOC
-static void run_backend(bench_table_t *lifo, bench_table_t *batch, const char *row, bool pool) {
-    for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
-        bench_case_t c = {.name = row, .column = col(0, i), .threads = 1,
-                          .body = pool ? pool_lifo : peer_lifo, .arg = (void *)&sizes[i],
-                          .setup = pool ? pool_setup : peer_setup,
-                          .teardown = pool ? pool_teardown : peer_teardown, .ops_per_iter = 1};
-        bench_run_into(lifo, &c);
-        c.column = col(1, i);
-        c.body = pool ? pool_batch : peer_batch;
-        c.ops_per_iter = BATCH;
-        bench_run_into(batch, &c);
-    }
+enum { ROW_POOL, ROW_GLIBC, ROW_TUNED, ROW_MIMALLOC, NROWS };
+static const char *const row_names[NROWS] = {"pool", "glibc", "glibc-tuned", "mimalloc"};
+/* Best round per cell: the round whose median is lowest (noisy neighbours only
+ * ever add time, research/perf-anchors.md §5). */
+static bench_result_t best[NROWS][2][16];
+
+static void keep_best(int row, int b, unsigned i, const bench_result_t *r) {
+    bench_result_t *k = &best[row][b][i];
+    if (r->ran && (!k->ran || r->median_ns < k->median_ns)) *k = *r;
 }
 
+static void run_backend(int row, bool pool) {
+    for (unsigned i = 0; i < NSIZES; i++) {
+        for (int b = 0; b < 2; b++) {
+            bench_case_t c = {.name = row_names[row], .column = col(b, i), .threads = 1,
+                              .body = pool ? (b ? pool_batch : pool_lifo) : (b ? peer_batch : peer_lifo),
+                              .arg = (void *)&sizes[i], .setup = pool ? pool_setup : peer_setup,
+                              .teardown = pool ? pool_teardown : peer_teardown,
+                              .ops_per_iter = b ? BATCH : 1};
+            bench_result_t r;
+            if (bench_run(&c, &r)) keep_best(row, b, i, &r);
+        }
+    }
+}
 #endif
 
 /* ---- children --------------------------------------------------------------------- */
@@ -145,8 +159,8 @@ static int child_main(void) {
 }
 
 #ifndef BENCH_PEER_MIMALLOC
-/* Run `cmd` (a child in child mode) and put its RESULT lines in the tables as `row`. */
-static void run_child(const char *cmd, const char *row, bench_table_t *lifo, bench_table_t *batch) {
+/* Run `cmd` (a child in child mode) and keep its RESULT lines as `row`. */
+static void run_child(const char *cmd, int row) {
     fflush(stdout);
     FILE *f = popen(cmd, "r");
     if (!f) {
@@ -165,12 +179,11 @@ static void run_child(const char *cmd, const char *row, bench_table_t *lifo, ben
             continue;
         r.iters = iters;
         r.ran = true;
-        for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
-            if (sizes[i] == sz) bench_table_add(b ? batch : lifo, row, col(b, i), &r), got++;
+        for (unsigned i = 0; i < NSIZES; i++)
+            if (sizes[i] == sz) keep_best(row, b != 0, i, &r), got++;
     }
-    if (pclose(f) != 0 || !got) fprintf(stderr, "bench_pool: %s: no results (peer skipped)\n", row);
+    if (pclose(f) != 0 || !got) fprintf(stderr, "bench_pool: %s: no results (peer skipped)\n", row_names[row]);
 }
-
 #endif
 
 /* ---- RSS ------------------------------------------------------------------------------ */
@@ -235,9 +248,6 @@ int main(int argc, char **argv) {
 #ifdef BENCH_PEER_MIMALLOC
     return 0;
 #else
-    bench_table_t *lifo = bench_table_new("LIFO: allocate, touch, free", "ns per pair");
-    bench_table_t *batch = bench_table_new("batch: allocate 1000, then free 1000 in order", "ns per pair");
-
     /* The child's options: the same as ours (quick, reps, target). */
     char opts[256];
     snprintf(opts, sizeof opts, "--reps %u --target-ms %g%s", bench_opt.reps, bench_opt.target_ms,
@@ -248,17 +258,36 @@ int main(int argc, char **argv) {
     self[len] = '\0';
     char cmd[8192];
 
-    run_backend(lifo, batch, "pool", true);
-    run_backend(lifo, batch, "glibc", false);
-    snprintf(cmd, sizeof cmd, "GLIBC_TUNABLES=%s '%s' --child %s", TUNABLES, self, opts);
-    run_child(cmd, "glibc-tuned", lifo, batch);
-    snprintf(cmd, sizeof cmd, "'%s_mimalloc' --child %s", self, opts);
-    run_child(cmd, "mimalloc", lifo, batch);
-
-    bench_table_print(lifo, "glibc-tuned");
-    bench_table_print(batch, "glibc-tuned");
-    bench_table_free(lifo);
-    bench_table_free(batch);
+    /* Rounds, interleaved, the order of the back ends rotating each round. */
+    unsigned rounds = bench_opt.quick ? 1 : 3;
+    const char *env = getenv("BENCH_POOL_ROUNDS");
+    if (env && atoi(env) > 0) rounds = (unsigned)atoi(env);
+    for (unsigned round = 0; round < rounds; round++) {
+        for (int k = 0; k < NROWS; k++) {
+            int row = (int)((k + round) % NROWS);
+            fprintf(stderr, "bench_pool: round %u/%u: %s\n", round + 1, rounds, row_names[row]);
+            if (row == ROW_POOL) run_backend(ROW_POOL, true);
+            else if (row == ROW_GLIBC) run_backend(ROW_GLIBC, false);
+            else if (row == ROW_TUNED) {
+                snprintf(cmd, sizeof cmd, "GLIBC_TUNABLES=%s '%s' --child %s", TUNABLES, self, opts);
+                run_child(cmd, ROW_TUNED);
+            } else {
+                snprintf(cmd, sizeof cmd, "'%s_mimalloc' --child %s", self, opts);
+                run_child(cmd, ROW_MIMALLOC);
+            }
+        }
+    }
+    char title[2][160];
+    snprintf(title[0], sizeof title[0], "LIFO: allocate, touch, free (best of %u interleaved rounds)", rounds);
+    snprintf(title[1], sizeof title[1], "batch: allocate 1000, then free 1000 in order (best of %u interleaved rounds)", rounds);
+    for (int b = 0; b < 2; b++) {
+        bench_table_t *t = bench_table_new(title[b], "ns per pair");
+        for (int row = 0; row < NROWS; row++)
+            for (unsigned i = 0; i < NSIZES; i++)
+                if (best[row][b][i].ran) bench_table_add(t, row_names[row], col(b, i), &best[row][b][i]);
+        bench_table_print(t, "glibc-tuned");
+        bench_table_free(t);
+    }
 
     printf("\n## RSS around a burst of %zu MiB (blocks of 16..4096 B, each touched)\n\n",
            BURST_BYTES >> 20);

@@ -187,8 +187,10 @@ static LA_NOINLINE void *alloc_general(unsigned type, size_t size, la_tag_t tag,
     }
     if (c) {
         if (budgeted) {
+            /* Already charged to the record's total: count it and move the mark. */
             lai_bump(&c->allocs, 1);
             lai_bump(&c->bytes_in, bsize);
+            c->mark += bsize;
         } else {
             lai_count_alloc(t, idx, c, bsize);
         }
@@ -205,7 +207,8 @@ fail:
 /* The rare tail of the fast path: fold the thread's drift, zero the block. */
 static LA_NOINLINE void *alloc_finish(void *p, uint32_t idx, lai_counter_t *c, size_t size,
                                       unsigned flags) {
-    if (c->pending >= LAI_FOLD_BYTES) lai_fold(idx, c);
+    uint64_t in = atomic_load_explicit(&c->bytes_in, memory_order_relaxed);
+    if (lai_fold_due(in, lai_classes[lai_small_class[(size + 15) >> 4]].size)) lai_fold(idx, c);
     if (flags & LA_POOL_F_ZERO) memset(p, 0, size);
     return p;
 }
@@ -229,11 +232,11 @@ void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
             lai_counter_t *c = ks->c;
             lai_fitem_t it = f->items[--f->count];
             atomic_store_explicit(it.meta, idx, memory_order_relaxed);
+            uint32_t bytes = lai_classes[cls].size;
             lai_bump(&c->allocs, 1);
-            lai_bump(&c->bytes_in, lai_classes[cls].size);
-            c->pending += lai_classes[cls].size;
-            if (c->pending > c->pending_max) c->pending_max = c->pending;
-            if (LA_UNLIKELY(c->pending >= LAI_FOLD_BYTES || (flags & LA_POOL_F_ZERO)))
+            uint64_t in = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) + bytes;
+            atomic_store_explicit(&c->bytes_in, in, memory_order_relaxed);
+            if (LA_UNLIKELY(lai_fold_due(in, bytes) || (flags & LA_POOL_F_ZERO)))
                 return alloc_finish(it.p, idx, c, size, flags);
             return it.p;
         }
@@ -334,7 +337,8 @@ static LA_NOINLINE void free_overflow(lai_thread_t *t, unsigned fidx, void *p,
                                       _Atomic uint32_t *meta, uint32_t idx, lai_counter_t *c) {
     lai_fitem_t it = {p, meta};
     lai_front_overflow(t, fidx / LAI_NCLASSES, fidx % LAI_NCLASSES, it);
-    if (c->pending <= -LAI_FOLD_BYTES) lai_fold(idx, c);
+    uint64_t out = atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
+    if (lai_fold_due(out, lai_classes[fidx % LAI_NCLASSES].size)) lai_fold(idx, c);
 }
 
 /* Everything but the common case: not a slab block, not allocated, a tag to check,
@@ -375,8 +379,8 @@ static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t ta
     atomic_store_explicit(ref.meta, 0, memory_order_relaxed);
     uint32_t bytes = ref.slab->size;
     lai_bump(&c->frees, 1);
-    lai_bump(&c->bytes_out, bytes);
-    c->pending -= bytes;
+    uint64_t out = atomic_load_explicit(&c->bytes_out, memory_order_relaxed) + bytes;
+    atomic_store_explicit(&c->bytes_out, out, memory_order_relaxed);
     unsigned fidx = ref.slab->front_idx;
     lai_front_t *f = &t->front[fidx];
     uint32_t n = f->count;
@@ -387,7 +391,7 @@ static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t ta
     f->items[n].p = p;
     f->items[n].meta = ref.meta;
     f->count = n + 1;
-    if (LA_UNLIKELY(c->pending <= -LAI_FOLD_BYTES)) lai_fold(idx, c);
+    if (LA_UNLIKELY(lai_fold_due(out, bytes))) lai_fold(idx, c);
 }
 
 void la_pool_free_at(void *p, la_tag_t tag, const char *file, int line) {

@@ -187,8 +187,7 @@ LA_INTERNAL void lai_big_stats(la_pool_stats_t *out);
 
 typedef struct lai_counter {
     _Atomic uint64_t allocs, frees, bytes_in, bytes_out, failures; /* owner writes, anyone reads */
-    int64_t pending;                                              /* owner only: bytes not folded */
-    int64_t pending_max;                                          /* owner only: highest pending since the last fold */
+    uint64_t mark;                                                /* owner only: bytes_in - bytes_out at the last fold */
 } lai_counter_t;
 
 typedef struct lai_front {
@@ -273,30 +272,36 @@ static inline void lai_bump(_Atomic uint64_t *c, uint64_t by) {
                           memory_order_relaxed);
 }
 
-/* Fold c->pending into the record (peak, soft budget warning). */
+/* Fold this thread's drift (bytes_in - bytes_out - mark) into the record's total:
+ * peak and soft budget checks happen here. */
 LA_INTERNAL void lai_fold(uint32_t idx, lai_counter_t *c);
 /* Charge an allocation of `bytes` to a budgeted record: 0, or EDQUOT (nothing charged). */
 LA_INTERNAL int lai_budget_charge(uint32_t idx, lai_counter_t *c, uint64_t bytes);
 
+/* True when adding `bytes` took the cumulative counter `now` across a multiple of
+ * LAI_FOLD_BYTES: threads fold every 64 KiB of allocation or free traffic, which
+ * costs one AND and one compare on the hot path. */
+static inline bool lai_fold_due(uint64_t now, uint64_t bytes) {
+    return ((now - bytes) ^ now) >= (uint64_t)LAI_FOLD_BYTES;
+}
+
 static inline void lai_count_alloc(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes) {
     (void)t;
     lai_bump(&c->allocs, 1);
-    lai_bump(&c->bytes_in, bytes);
-    c->pending += (int64_t)bytes;
-    if (c->pending > c->pending_max) c->pending_max = c->pending;
-    if (LA_UNLIKELY(c->pending >= LAI_FOLD_BYTES)) lai_fold(idx, c);
+    uint64_t in = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) + bytes;
+    atomic_store_explicit(&c->bytes_in, in, memory_order_relaxed);
+    if (LA_UNLIKELY(lai_fold_due(in, bytes))) lai_fold(idx, c);
 }
 static inline void lai_count_free(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes,
                                   bool budgeted) {
     (void)t;
     lai_bump(&c->frees, 1);
-    lai_bump(&c->bytes_out, bytes);
-    c->pending -= (int64_t)bytes;
-    if (LA_UNLIKELY(c->pending <= -LAI_FOLD_BYTES || budgeted)) lai_fold(idx, c);
+    uint64_t out = atomic_load_explicit(&c->bytes_out, memory_order_relaxed) + bytes;
+    atomic_store_explicit(&c->bytes_out, out, memory_order_relaxed);
+    if (LA_UNLIKELY(lai_fold_due(out, bytes) || budgeted)) lai_fold(idx, c);
 }
 
-/* Fold every pending counter of the calling thread (readers do this first, so a
- * single-threaded program sees exact peaks). */
+/* Fold every counter of the calling thread that drifted (readers do this first). */
 LA_INTERNAL void lai_fold_self(void);
 
 /* Sum of one record over all threads (caller holds nothing). */

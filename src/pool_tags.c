@@ -16,17 +16,17 @@
  * is the DESIGN.md rule for every statistic.
  *
  * Peaks and budgets: exact current bytes need a sum over threads, so each thread
- * also keeps `pending` bytes and folds them into the record's `folded` total every
- * LAI_FOLD_BYTES of drift (and at exit, and when the thread reads the counters);
- * the peak is taken at fold points — folded bytes plus the thread's own high point
- * since its previous fold, exact when one thread works on a tag — and at every read. Records with a budget fold on every operation, which makes their
+ * folds its drift (bytes_in - bytes_out - mark) into the record's `folded` total
+ * whenever its allocation or free traffic on the record crosses a multiple of
+ * LAI_FOLD_BYTES (an AND and a compare on the hot path), at exit, and when it reads
+ * the counters; the peak is taken at fold points and at every read. Records with a budget fold on every operation, which makes their
  * budget checks and peaks exact at the price of one atomic add per operation.
  *
  * Invariants:
  *   - records are never removed; an index, once published in the hash, is valid
  *     forever and its record's tag/kind never change;
  *   - exact bytes of a record = sum(bytes_in - bytes_out) over live threads +
- *     retired totals = folded + sum(pending) over live threads;
+ *     retired totals = folded + sum(bytes_in - bytes_out - mark) over live threads;
  *   - a thread's counters are read only under the registry lock, which the thread
  *     takes to register, to retire at exit and to grow nothing else (counter chunks
  *     are published with release stores and freed only at exit, under the lock).
@@ -202,17 +202,21 @@ static void check_soft(lai_tag_rec_t *r, int64_t now) {
     }
 }
 
+/* This thread's drift of the record since its last fold (owner only). */
+static int64_t drift(const lai_counter_t *c) {
+    uint64_t net = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) -
+                   atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
+    return (int64_t)(net - c->mark);
+}
+
 void lai_fold(uint32_t idx, lai_counter_t *c) {
-    int64_t d = c->pending, m = c->pending_max;
-    c->pending = 0;
-    c->pending_max = 0;
+    int64_t d = drift(c);
+    c->mark += (uint64_t)d;
+    if (!d) return;
     lai_tag_rec_t *r = lai_tag_rec(idx);
     int64_t now = atomic_fetch_add_explicit(&r->folded, d, memory_order_relaxed) + d;
-    /* The thread's own high point since the last fold, on top of what was folded
-     * before: exact when no other thread has drift pending for this record. Only a
-     * thread that grew the record says anything about its peak (a fold of frees
-     * could otherwise report a budget charge another thread is just undoing). */
-    if (m > 0) raise_peak(r, now - d + m);
+    /* Only growth says anything about the peak (a fold of frees could otherwise
+     * report a budget charge that another thread is just undoing). */
     if (d > 0) {
         raise_peak(r, now);
         check_soft(r, now);
@@ -230,12 +234,12 @@ void lai_fold_self(void) {
             continue;
         }
         lai_counter_t *c = &chunk[i % LAI_REC_CHUNK];
-        if (c->pending || c->pending_max) lai_fold(i, c);
+        if (drift(c)) lai_fold(i, c);
     }
 }
 
 int lai_budget_charge(uint32_t idx, lai_counter_t *c, uint64_t bytes) {
-    if (c->pending) lai_fold(idx, c);
+    if (drift(c)) lai_fold(idx, c);
     lai_tag_rec_t *r = lai_tag_rec(idx);
     uint64_t hard = atomic_load_explicit(&r->hard, memory_order_relaxed);
     int64_t now = atomic_fetch_add_explicit(&r->folded, (int64_t)bytes, memory_order_relaxed) +
@@ -348,8 +352,7 @@ static void thread_exit(void *value) {
     uint32_t n = atomic_load_explicit(&nrecs, memory_order_acquire);
     for (uint32_t i = 1; i < n; ++i) {
         lai_counter_t *chunk = atomic_load_explicit(&t->chunks[i / LAI_REC_CHUNK], memory_order_relaxed);
-        if (chunk && (chunk[i % LAI_REC_CHUNK].pending || chunk[i % LAI_REC_CHUNK].pending_max))
-            lai_fold(i, &chunk[i % LAI_REC_CHUNK]);
+        if (chunk && drift(&chunk[i % LAI_REC_CHUNK])) lai_fold(i, &chunk[i % LAI_REC_CHUNK]);
     }
     la_prim_lock_acquire(&reg_lock);
     for (uint32_t i = 1; i < n; ++i) {

@@ -63,11 +63,13 @@
  * Threads
  *   All functions are thread-safe. A block may be freed on any thread. Counters
  *   are kept per thread and summed when read, so counts and bytes are exact under
- *   concurrency and cross-thread frees. `peak_bytes` is exact while one thread at a
- *   time works on a tag; with several, each thread folds its drift into the total
- *   every 64 KiB (and when it reads the counters), so a short-lived peak may be
- *   missed by at most 64 KiB per other thread. Tags with a budget fold on every
- *   operation, so their peaks and budget checks are exact.
+ *   concurrency and cross-thread frees. `peak_bytes` is the highest total seen when
+ *   a thread folds its drift into the tag's total — every 64 KiB of its allocation
+ *   or free traffic on the tag, at thread exit, and when it reads the counters — and
+ *   at every read, so a short-lived peak may be missed by less than 64 KiB per
+ *   thread. Tags with a budget fold on every operation: their peaks and budget checks
+ *   are exact (la_pool_tag_budget_set(tag, kind, 0, UINT64_MAX) asks for an exact
+ *   peak without a limit, at the cost of one atomic add per operation).
  *
  * Memory comes back: whole free slabs are returned to the OS (discarded, the
  *   address range stays mapped so lock-free readers never fault); each thread
