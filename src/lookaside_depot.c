@@ -26,9 +26,12 @@
  *    - cc_depot_blocks == sum of mg_count over cc_full (changed under cc_lock only;
  *      read anywhere as a recent value). Every magazine on cc_full has rounds;
  *      every one on cc_empty has none; cc_nempty <= LAI_EMPTY_KEEP.
- *    - A deposit is accepted when blocks + its rounds <= Depth, or when forced
- *      (a thread exiting or flushing its magazines: the blocks stay available to
- *      other threads and the tuner gives back what exceeds Depth).
+ *    - A deposit is accepted when blocks + its rounds <= Depth, when the store is
+ *      empty (one magazine, at most MaximumDepth rounds, is always welcome: without
+ *      it a producer / consumer pair could hand nothing over while Depth is small,
+ *      e.g. right after an idle spell shrank it to 4), or when forced (a thread
+ *      exiting or flushing its magazines: the blocks stay available to other
+ *      threads and the tuner gives back what exceeds Depth).
  *    - Checked builds: a block the cache holds carries a trailer
  *      {cache ^ key, FREE, ~FREE}; a handed-out block {cache ^ key, LIVE, ~LIVE};
  *      a block given back to the backing has its trailer cleared.
@@ -178,7 +181,7 @@ bool lai_store_put_full(la_lookaside_t *c, lai_mag_t *m, bool force, uint32_t wa
                         lai_mag_t **empty_out) {
     store_lock(c);
     uint64_t blocks = atomic_load_explicit(&c->cc_depot_blocks, memory_order_relaxed);
-    bool ok = force || blocks + m->mg_count <= LAI_LOAD(&c->cc_depot.dp_depth);
+    bool ok = force || blocks == 0 || blocks + m->mg_count <= LAI_LOAD(&c->cc_depot.dp_depth);
     if (ok) {
         m->mg_next = c->cc_full;
         c->cc_full = m;

@@ -28,8 +28,9 @@
  *        no loaded                  -> an empty magazine (store or malloc)
  *        previous empty or missing  -> swap (a fresh empty one if missing)
  *        else (both hold rounds)    -> depot exchange: put previous in the store if
- *                                      store blocks + its rounds <= Depth and take an
- *                                      empty; else its rounds go to the backing
+ *                                      store blocks + its rounds <= Depth (or the
+ *                                      store is empty) and take an empty; else its
+ *                                      rounds go to the backing
  *                                      (FreeMisses += rounds, destructor runs)
  *    With LA_LOOKASIDE_DEPOT_ONLY there are no magazines: each call is Windows'
  *    per-block depot operation on the S-list (pop / "depth >= Depth -> Free").
@@ -108,6 +109,18 @@ static void tc_swap(lai_tcache_t *tc) {
 static lai_mag_t *get_empty(la_lookaside_t *c, uint32_t cap) {
     lai_mag_t *m = lai_store_take_empty(c, cap);
     return m ? m : lai_mag_new(cap);
+}
+
+/* An empty magazine the thread keeps as its previous one: one smaller than the
+ * thread's capacity goes to the store's spares instead (the free path will fetch
+ * a big enough one when it needs it), so magazines from before a growth do not
+ * stay in circulation and keep a grown working set split across the depot. */
+static lai_mag_t *keep_empty(la_lookaside_t *c, lai_tcache_t *tc, lai_mag_t *m) {
+    if (m && m->mg_cap < tc->tc_cap) {
+        lai_store_put_empty(c, m);
+        return NULL;
+    }
+    return m;
 }
 
 /* Give a magazine that is private to the caller back: rounds to the store if
@@ -214,13 +227,14 @@ LA_NOINLINE void *lai_alloc_slow(la_lookaside_t *c) {
         }
         if (tc->tc_prev && tc->tc_prev->mg_count) {
             tc_swap(tc);
+            tc->tc_prev = keep_empty(c, tc, tc->tc_prev);
             continue;
         }
         tc_sync(tc);
         lai_mag_t *full = lai_store_take_full(c, tc->tc_prev);
         if (!full) break;
         note_exchange(c, tc);
-        tc->tc_prev = tc->tc_loaded; /* empty (or NULL) */
+        tc->tc_prev = keep_empty(c, tc, tc->tc_loaded); /* empty (or NULL) */
         tc_load(tc, full);
     }
     b = lai_backing_alloc(c);
@@ -266,10 +280,13 @@ LA_NOINLINE void lai_free_slow(la_lookaside_t *c, void *b) {
         tc_sync(tc); /* loaded is full */
         lai_mag_t *p = tc->tc_prev;
         if (!p || p->mg_count == 0) {
-            if (!p) {
-                p = get_empty(c, tc->tc_cap);
-                if (!p) break;
-                tc->tc_prev = p;
+            if (!p || p->mg_cap < tc->tc_cap) {
+                lai_mag_t *bigger = get_empty(c, tc->tc_cap);
+                if (!bigger && !p) break;
+                if (bigger) {
+                    lai_store_put_empty(c, p);
+                    tc->tc_prev = p = bigger;
+                }
             }
             tc_swap(tc);
             continue;

@@ -16,7 +16,9 @@
  *     depot             the Windows-shaped core: Depth, MaximumDepth, the four
  *                       counters, pool type, tag, size; holds full magazines (and,
  *                       with LA_LOOKASIDE_DEPOT_ONLY, single blocks on an S-list).
- *                       It keeps at most Depth blocks; the tuner moves Depth.
+ *                       It takes a magazine while it stays within Depth blocks, and
+ *                       always one when it is empty (so threads can hand blocks
+ *                       over at any Depth); the tuner moves Depth.
  *     backing           where blocks come from and go back to: the tagged pool
  *                       (la_pool_alloc with the cache's pool type and tag; the
  *                       default) or the caller's allocate/free callbacks.
