@@ -8,13 +8,14 @@
  * Why: Windows serves small pool blocks from per-processor lookaside lists; a
  * shared structure touched on every call costs 13-15 ns per pair here and collapses
  * with two threads (research/perf-anchors.md §6). This front is deliberately the
- * smallest thing that meets the speed goal: the lookaside engine's per-thread tier
- * (include/lookaside/lookaside_list.h) is meant to replace it, with lai_slab_refill /
- * lai_slab_release as that engine's backing. The interface here (refill one /
- * overflow one / flush all) is the seam.
+ * smallest thing that does the job. It is not the lookaside engine's tier because
+ * that tier adds a 16-byte trailer per block in checked builds and carries block
+ * pointers only, while this one carries each block's slot record (docs/pool.md,
+ * "The small-size path"). The interface here (refill one / overflow one / flush all
+ * over lai_slab_refill / lai_slab_release) is the seam if that changes.
  *
- * Bounds: a stack holds at most min(1024 blocks, 256 KiB) (lai_class_t.front_cap);
- * refills and overflows move half of that. Arrays are allocated on first use of a
+ * Bounds: a stack holds lai_class_t.front_cap blocks: 2048 for classes up to 1 KiB,
+ * 1 MiB worth above (at least 4); refills and overflows move half of that. Arrays are allocated on first use of a
  * class by a thread and freed at thread exit, after their blocks went back.
  *
  * Invariants: every block in a front has slot record 0 and counts in its slab's
