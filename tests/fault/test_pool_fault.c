@@ -33,7 +33,12 @@ static int memlock_child(size_t block) {
         /* Root ignores RLIMIT_MEMLOCK (CAP_IPC_LOCK): become nobody to feel it. */
         if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) return 50;
     }
-    struct rlimit rl = {512 * 1024, 512 * 1024};
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0) return 51;
+    rlim_t want = 512 * 1024;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) want = rl.rlim_max;
+    if (want < 2 * 65536 + 2 * block) return 50; /* too small a hard limit to show anything */
+    rl.rlim_cur = want;
     if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) return 51;
     la_tag_t tag = LA_TAG('M', 'l', 'c', 'k');
     static void *v[4096];

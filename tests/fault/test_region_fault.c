@@ -29,7 +29,12 @@ static unsigned long vm_locked_kib(void) {
 static int memlock_child(void) {
     if (geteuid() == 0 && (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0))
         return 50;
-    struct rlimit rl = {1 << 20, 1 << 20};
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0) return 51;
+    rlim_t want = 1 << 20;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want) want = rl.rlim_max;
+    if (want < 512 * 1024) return 50; /* too small a hard limit to show anything */
+    rl.rlim_cur = want;
     if (setrlimit(RLIMIT_MEMLOCK, &rl) != 0) return 51;
     la_region_spec_t s;
     memset(&s, 0, sizeof s);
