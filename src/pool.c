@@ -24,6 +24,8 @@
  * Lock order: see pool_impl.h. */
 #include "pool_impl.h"
 
+#include "binding.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,42 +92,18 @@ void lai_pool_env_init(void) {
 
 /* ---- raise handler ---------------------------------------------------------------------- */
 
-typedef struct raise_binding {
-    la_raise_handler_fn *fn;
-    void *arg;
-    struct raise_binding *retired_next;
-} raise_binding_t;
-
-static _Atomic(const raise_binding_t *) raise_current;
-static raise_binding_t *raise_retired; /* kept (reachable) forever, under raise_lock */
-static la_prim_lock_t raise_lock = LA_PRIM_LOCK_INIT;
+static lai_binding_slot_t raise_slot;
 
 void la_raise_handler_set(la_raise_handler_fn *fn, void *arg) {
-    raise_binding_t *b = NULL;
-    if (fn) {
-        b = malloc(sizeof *b);
-        if (!b) return; /* keep the previous handler */
-        b->fn = fn;
-        b->arg = arg;
-        b->retired_next = NULL;
-    }
-    /* Retired bindings are never freed — another thread may be calling through one —
-     * but stay on a list, so leak checkers see them as reachable. */
-    la_prim_lock_acquire(&raise_lock);
-    raise_binding_t *old = (raise_binding_t *)atomic_exchange_explicit(&raise_current, b, memory_order_acq_rel);
-    if (old) {
-        old->retired_next = raise_retired;
-        raise_retired = old;
-    }
-    la_prim_lock_release(&raise_lock);
+    (void)lai_binding_set(&raise_slot, (lai_any_fn *)fn, arg); /* ENOMEM keeps the previous one */
 }
 
 /* The allocation failed with `err`: raise if asked, then NULL + errno. */
 static LA_NOINLINE void *fail_out(int err, size_t size, la_tag_t tag, unsigned flags) {
     if (flags & LA_POOL_F_RAISE) {
-        const raise_binding_t *b = atomic_load_explicit(&raise_current, memory_order_acquire);
+        const lai_binding_t *b = lai_binding_get(&raise_slot);
         if (b) {
-            b->fn(err, size, tag, b->arg);
+            ((la_raise_handler_fn *)b->fn)(err, size, tag, b->arg);
         } else {
             char tb[5];
             la_fatal(LA_FATAL_RAISE, NULL, NULL, 0,

@@ -13,27 +13,15 @@
  * Lock order: none (no locks here). */
 #include "internal.h"
 
+#include "binding.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct output_binding {
-    la_output_fn *fn;
-    void *arg;
-    struct output_binding *older; /* keeps retired pairs reachable */
-} output_binding_t;
-
-typedef struct fatal_binding {
-    la_fatal_handler_fn *fn;
-    void *arg;
-    struct fatal_binding *older;
-} fatal_binding_t;
-
-static _Atomic(const output_binding_t *) current_output;
-static _Atomic(const fatal_binding_t *) current_fatal;
-static _Atomic(output_binding_t *) all_outputs;
-static _Atomic(fatal_binding_t *) all_fatals;
+static lai_binding_slot_t output_slot;
+static lai_binding_slot_t fatal_slot;
 
 int la_version(void) { return LA_VERSION; }
 
@@ -44,23 +32,14 @@ static void write_stderr(const char *text, void *arg) {
 }
 
 void la_output_set(la_output_fn *fn, void *arg) {
-    output_binding_t *b = NULL;
-    if (fn) {
-        b = malloc(sizeof *b);
-        if (!b) return; /* keep the previous callback: losing output beats crashing */
-        b->fn = fn;
-        b->arg = arg;
-        b->older = atomic_load_explicit(&all_outputs, memory_order_relaxed);
-        while (!atomic_compare_exchange_weak_explicit(&all_outputs, &b->older, b,
-                                                      memory_order_relaxed, memory_order_relaxed)) {}
-    }
-    atomic_store_explicit(&current_output, b, memory_order_release);
+    /* On ENOMEM the previous callback stays: losing output beats crashing. */
+    (void)lai_binding_set(&output_slot, (lai_any_fn *)fn, arg);
 }
 
 static void emit(const char *text) {
-    const output_binding_t *b = atomic_load_explicit(&current_output, memory_order_acquire);
+    const lai_binding_t *b = lai_binding_get(&output_slot);
     if (b)
-        b->fn(text, b->arg);
+        ((la_output_fn *)b->fn)(text, b->arg);
     else
         write_stderr(text, NULL);
 }
@@ -118,17 +97,7 @@ const char *la_fatal_code_name(la_fatal_code_t code) {
 }
 
 void la_fatal_handler_set(la_fatal_handler_fn *fn, void *arg) {
-    fatal_binding_t *b = NULL;
-    if (fn) {
-        b = malloc(sizeof *b);
-        if (!b) return;
-        b->fn = fn;
-        b->arg = arg;
-        b->older = atomic_load_explicit(&all_fatals, memory_order_relaxed);
-        while (!atomic_compare_exchange_weak_explicit(&all_fatals, &b->older, b,
-                                                      memory_order_relaxed, memory_order_relaxed)) {}
-    }
-    atomic_store_explicit(&current_fatal, b, memory_order_release);
+    (void)lai_binding_set(&fatal_slot, (lai_any_fn *)fn, arg);
 }
 
 void la_fatal(la_fatal_code_t code, const void *object, const char *file, int line,
@@ -153,9 +122,9 @@ void la_fatal(la_fatal_code_t code, const void *object, const char *file, int li
     else
         la_printf("lookaside: FATAL %s object %p: %s\n", report.code_name, object, detail);
 
-    const fatal_binding_t *b = atomic_load_explicit(&current_fatal, memory_order_acquire);
+    const lai_binding_t *b = lai_binding_get(&fatal_slot);
     if (b) {
-        b->fn(&report, b->arg);
+        ((la_fatal_handler_fn *)b->fn)(&report, b->arg);
         return;
     }
     abort();

@@ -18,6 +18,8 @@
  */
 #include "internal.h"
 
+#include "binding.h"
+
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -100,34 +102,16 @@ const char *la_wdk_status_name(NTSTATUS status) {
 
 /* ---- raise --------------------------------------------------------------------------------- */
 
-typedef struct raise_binding {
-    la_wdk_raise_fn *fn;
-    void *arg;
-    struct raise_binding *retired_next; /* every binding ever made, so none is "leaked" */
-} raise_binding_t;
-
-static _Atomic(const raise_binding_t *) current_raise;
-static _Atomic(raise_binding_t *) all_bindings;
+static lai_binding_slot_t raise_slot;
 
 void la_wdk_raise_handler_set(la_wdk_raise_fn *fn, void *arg) {
-    raise_binding_t *b = NULL;
-    if (fn) {
-        b = malloc(sizeof *b);
-        if (!b) return; /* keep the previous handler */
-        b->fn = fn;
-        b->arg = arg;
-        b->retired_next = atomic_load_explicit(&all_bindings, memory_order_relaxed);
-        while (!atomic_compare_exchange_weak_explicit(&all_bindings, &b->retired_next, b,
-                                                      memory_order_release, memory_order_relaxed)) {
-        }
-    }
-    atomic_store_explicit(&current_raise, b, memory_order_release);
+    (void)lai_binding_set(&raise_slot, (lai_any_fn *)fn, arg); /* ENOMEM keeps the previous one */
 }
 
 VOID ExRaiseStatus(NTSTATUS Status) {
-    const raise_binding_t *b = atomic_load_explicit(&current_raise, memory_order_acquire);
+    const lai_binding_t *b = lai_binding_get(&raise_slot);
     if (b) {
-        b->fn(Status, b->arg);
+        ((la_wdk_raise_fn *)b->fn)(Status, b->arg);
         return;
     }
     const char *name = la_wdk_status_name(Status);

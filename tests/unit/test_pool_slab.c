@@ -73,7 +73,7 @@ static void t_slots_resolve_and_layout(void **state) {
             if (k->size % 64 == 0) assert_int_equal(a % 64, 0);
             if (k->size < LAI_UNIT) assert_int_equal(a / LAI_UNIT, (a + k->size - 1) / LAI_UNIT);
             else assert_int_equal(a % LAI_UNIT, 0);
-            lai_blockref_t ref;
+            lai_blockref_t ref = {0};
             assert_int_equal(lai_slab_resolve(items[i].p, &ref), 0);
             assert_ptr_equal(ref.meta, items[i].meta);
             assert_int_equal(ref.slab->size, k->size);

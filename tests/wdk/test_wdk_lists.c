@@ -45,7 +45,7 @@ static void t_wiring_zero_to_three_entries(void **state) {
     for (int n = 0; n <= 3; n++) {
         ITEM items[3];
         LIST_ENTRY head;
-        PLIST_ENTRY order[3];
+        PLIST_ENTRY order[3] = {NULL, NULL, NULL};
         /* tail inserts keep insertion order */
         InitializeListHead(&head);
         for (int i = 0; i < n; i++) {
