@@ -302,21 +302,36 @@ int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
     if (depth > max_depth) depth = max_depth;
     if (depth < min_depth) depth = min_depth;
     if ((p->alloc == NULL) != (p->free == NULL)) return EINVAL;
+    if (p->region && p->alloc) return EINVAL;
     if (p->ctor && (p->flags & LA_LOOKASIDE_DEPOT_ONLY)) return EINVAL;
-    if (!p->alloc) {
+    if (!p->alloc && !p->region) {
         if (!la_tag_valid(p->tag) || (p->pool_type & ~LA_POOL_TYPE_MASK)) return EINVAL;
     }
 
     size_t size = p->size < LA_LOOKASIDE_MIN_BLOCK ? LA_LOOKASIDE_MIN_BLOCK : p->size;
     size = LA_ALIGN_UP(size, align);
 
+    size_t alloc_size = size + (LA_CONFIG_CHECKED ? LAI_TRAILER_SIZE : 0);
+    la_region_info_t rinfo;
+    if (p->region) {
+        if (la_region_query(p->region, &rinfo) != 0) return EINVAL;
+        uintptr_t start = LA_ALIGN_UP((uintptr_t)rinfo.base, (uintptr_t)align);
+        if (start + LA_ALIGN_UP(alloc_size, align) > (uintptr_t)rinfo.base + rinfo.size) return EINVAL;
+    }
+
     la_lookaside_t *c = aligned_alloc(LA_CACHE_LINE, LA_ALIGN_UP(sizeof *c, (size_t)LA_CACHE_LINE));
     if (!c) return ENOMEM;
     memset(c, 0, sizeof *c);
+    if (p->region) {
+        c->cc_region = p->region;
+        c->cc_rg_stride = LA_ALIGN_UP(alloc_size, align);
+        c->cc_rg_next = (char *)LA_ALIGN_UP((uintptr_t)rinfo.base, (uintptr_t)align);
+        c->cc_rg_end = (char *)rinfo.base + rinfo.size;
+    }
     c->cc_flags = p->flags;
     c->cc_size = size;
     c->cc_align = align;
-    c->cc_alloc_size = size + (LA_CONFIG_CHECKED ? LAI_TRAILER_SIZE : 0);
+    c->cc_alloc_size = alloc_size;
     c->cc_pool_type = p->pool_type;
     c->cc_tag = p->tag;
     c->cc_balloc = p->alloc;

@@ -9,9 +9,11 @@
  *         LA_LOOKASIDE_DEPOT_ONLY.
  *      b. The magazine store of a native cache (lai_store_*): full magazines that
  *         threads deposited and spare empty ones, bounded by the depot's Depth.
- *      c. The backing (lai_backing_*): the tagged pool or the caller's callbacks,
- *         with the constructor / destructor and, in checked builds, the block
- *         trailer that lets misuse be reported.
+ *      c. The backing (lai_backing_*): the tagged pool, a region (blocks carved
+ *         in order, returned ones kept on a free list threaded through their first
+ *         word under cc_rg_lock, a leaf lock), or the caller's callbacks, with the
+ *         constructor / destructor and, in checked builds, the block trailer that
+ *         lets misuse be reported.
  *
  * 2. Why a lock for the store and an S-list for blocks
  *    The store is visited once per magazine (16..1024 operations), so its cost is
@@ -336,16 +338,42 @@ static void *pool_get(la_lookaside_t *c) {
     return la_pool_alloc(type, size, c->cc_tag, (c->cc_flags & LA_LOOKASIDE_RAISE_ON_FAIL) ? LA_POOL_F_RAISE : 0);
 }
 
+/* Region backing: reuse a returned block, else carve the next one. */
+static void *region_get(la_lookaside_t *c) {
+    la_prim_lock_acquire(&c->cc_rg_lock);
+    void *b = c->cc_rg_free;
+    if (b) {
+        c->cc_rg_free = *(void **)b;
+    } else if ((size_t)(c->cc_rg_end - c->cc_rg_next) >= c->cc_rg_stride) {
+        b = c->cc_rg_next;
+        c->cc_rg_next += c->cc_rg_stride;
+    }
+    la_prim_lock_release(&c->cc_rg_lock);
+    if (!b) errno = ENOMEM;
+    return b;
+}
+
+static void region_put(la_lookaside_t *c, void *b) {
+    la_prim_lock_acquire(&c->cc_rg_lock);
+    *(void **)b = c->cc_rg_free;
+    c->cc_rg_free = b;
+    la_prim_lock_release(&c->cc_rg_lock);
+}
+
 static void raw_free(la_lookaside_t *c, void *b) {
     if (c->cc_bfree)
         c->cc_bfree(c, b, c->cc_alloc_size, c->cc_barg);
+    else if (c->cc_region)
+        region_put(c, b);
     else
         la_pool_free(b);
 }
 
 void *lai_backing_alloc(la_lookaside_t *c) {
     errno = 0;
-    void *b = c->cc_balloc ? c->cc_balloc(c, c->cc_alloc_size, c->cc_align, c->cc_barg) : pool_get(c);
+    void *b = c->cc_balloc  ? c->cc_balloc(c, c->cc_alloc_size, c->cc_align, c->cc_barg)
+              : c->cc_region ? region_get(c)
+                             : pool_get(c);
     if (LA_UNLIKELY(!b)) {
         atomic_fetch_add_explicit(&c->cc_backing_failures, 1, memory_order_relaxed);
         if (!errno) errno = ENOMEM;

@@ -221,6 +221,8 @@ struct la_lookaside {
     la_lookaside_ctor_fn *cc_ctor;
     la_lookaside_dtor_fn *cc_dtor;
     void *cc_carg;
+    la_region_t *cc_region;          /* region backing, or NULL */
+    size_t cc_rg_stride;             /* bytes per carved block */
     uint32_t cc_mag_initial;         /* first capacity of a thread's magazines */
     _Atomic uint32_t cc_mag_max;     /* magazine capacity bound (= MaximumDepth) */
     _Atomic uint32_t cc_epoch;       /* bumped by flush / trim / tuner shrink */
@@ -250,6 +252,11 @@ struct la_lookaside {
     uint32_t cc_nempty;
     _Atomic uint64_t cc_depot_blocks; /* rounds in cc_full (written under cc_lock) */
     uint64_t cc_depot_contention;    /* cc_lock found held (diagnostics) */
+
+    /* Region backing (cc_rg_lock, a leaf): the uncarved rest and returned blocks. */
+    la_prim_lock_t cc_rg_lock;
+    char *cc_rg_next, *cc_rg_end;
+    void *cc_rg_free;                /* linked through each block's first word */
 
     /* The Windows-shaped fields: Depth, MaximumDepth, type, tag, size, registry link,
      * Last* snapshots, and (DEPOT_ONLY) the block S-list. */

@@ -69,7 +69,7 @@ void lai_stats_fill(lai_depot_t *d, la_lookaside_stats_t *s) {
     memcpy(s->name, c->cc_name, sizeof s->name);
     s->kind = LA_LOOKASIDE_KIND_NATIVE;
     s->pool_type = c->cc_pool_type;
-    s->flags = c->cc_flags;
+    s->flags = c->cc_flags | (c->cc_region ? LA_LOOKASIDE_REGION_BACKED : 0u);
     s->block_size = c->cc_size;
     s->total_allocates = sub0(n.allocs, c->cc_baseline.allocs);
     s->allocate_misses = sub0(n.alloc_misses, c->cc_baseline.alloc_misses);
@@ -163,6 +163,7 @@ const char *la_lookaside_type_name(uint32_t kind, uint32_t type, uint32_t flags,
     if (type & LA_POOL_EXECUTE) add_word(buf, cap, &len, "Execute");
     if (flags & LA_LOOKASIDE_RAISE_ON_FAIL) add_word(buf, cap, &len, "RaiseIfAllocationFailure");
     if (flags & LA_LOOKASIDE_DEPOT_ONLY) add_word(buf, cap, &len, "DepotOnly");
+    if (flags & LA_LOOKASIDE_REGION_BACKED) add_word(buf, cap, &len, "Region");
     return buf;
 }
 

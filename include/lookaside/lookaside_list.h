@@ -21,7 +21,9 @@
  *                       over at any Depth); the tuner moves Depth.
  *     backing           where blocks come from and go back to: the tagged pool
  *                       (la_pool_alloc with the cache's pool type and tag; the
- *                       default) or the caller's allocate/free callbacks.
+ *                       default), a region (blocks carved from one la_region_t:
+ *                       contiguous, huge-page, NUMA-bound or locked memory), or the
+ *                       caller's allocate/free callbacks.
  *
  *   Counters are counted by the thread that does the work and summed when read, so
  *   they are exact under cross-thread frees (a block may be freed on any thread).
@@ -126,6 +128,7 @@
 
 #include <lookaside/base.h>
 #include <lookaside/pool.h>
+#include <lookaside/region.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -163,6 +166,8 @@ typedef struct la_lookaside la_lookaside_t;
                                             (LA_POOL_F_RAISE) */
 #define LA_LOOKASIDE_NO_TUNE 0x4u        /* the tuner leaves Depth (and this cache) alone */
 #define LA_LOOKASIDE_FLAGS_MASK 0x7u
+/* Reported in la_lookaside_stats_t.flags only: the backing is a region. */
+#define LA_LOOKASIDE_REGION_BACKED 0x100u
 
 /* Backing callbacks. `size` is what the cache needs per block (at least the block
  * size; more in checked builds, which append a trailer); the block must be aligned
@@ -188,11 +193,21 @@ typedef struct la_lookaside_params {
     la_lookaside_ctor_fn *ctor;       /* optional */
     la_lookaside_dtor_fn *dtor;       /* optional */
     void *ctor_arg;
+    la_region_t *region;              /* optional backing: carve blocks from this region
+                                         (see below); not with alloc/free */
 } la_lookaside_params_t;
 
+/* Region backing: blocks are carved from the region, one after the other (each
+ * block's backing size rounded up to the alignment), and blocks given back to the
+ * backing go on a free list inside the cache for reuse — the memory stays the
+ * region's, which also keeps the S-list memory rule. When the region is used up
+ * an allocation miss fails with ENOMEM. The region must outlive the cache;
+ * pool_type and tag are then labels only. */
+
 /* Create a cache. EINVAL for a bad size, alignment, depth, flag, a tag the pool
- * refuses (pool backing), only one of alloc/free, or a constructor with
- * LA_LOOKASIDE_DEPOT_ONLY; ENOMEM. *out is written only on success. */
+ * refuses (pool backing), only one of alloc/free, a region together with alloc/free
+ * or too small for one block, or a constructor with LA_LOOKASIDE_DEPOT_ONLY;
+ * ENOMEM. *out is written only on success. */
 LA_API int la_lookaside_create(const la_lookaside_params_t *params, la_lookaside_t **out);
 
 /* Destroy a cache (see Destroy in the rules). Returns the number of blocks still

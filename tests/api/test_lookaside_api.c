@@ -667,6 +667,63 @@ static void t_versioned_snapshot(void **state) {
     la_lookaside_destroy(c);
 }
 
+/* ---- region backing ------------------------------------------------------------------------------------------ */
+
+static void t_region_backing(void **state) {
+    (void)state;
+    la_region_spec_t spec = {0};
+    spec.size = 64 * 1024;
+    spec.node = LA_NODE_ANY;
+    la_region_t *r;
+    assert_int_equal(la_region_alloc(&spec, &r), 0);
+    la_region_info_t info;
+    assert_int_equal(la_region_query(r, &info), 0);
+    char *base = info.base;
+
+    la_lookaside_params_t p = {0};
+    p.name = "carved";
+    p.size = 100;
+    p.align = 128;
+    p.region = r;
+    la_lookaside_t *c;
+    backing_t unused;
+    p.alloc = b_alloc; /* a region and callbacks together: refused */
+    p.free = b_free;
+    p.backing_arg = &unused;
+    assert_int_equal(la_lookaside_create(&p, &c), EINVAL);
+    p.alloc = NULL;
+    p.free = NULL;
+    assert_int_equal(la_lookaside_create(&p, &c), 0);
+    size_t stride = (128 + (LA_CONFIG_CHECKED ? 16 : 0) + 127) / 128 * 128;
+    size_t fits = info.size / stride;
+    static void *x[1024];
+    size_t n = 0;
+    for (;;) {
+        void *b = la_lookaside_alloc(c);
+        if (!b) break;
+        assert_true((char *)b >= base && (char *)b + 128 <= base + info.size);
+        assert_int_equal((uintptr_t)b & 127, 0);
+        memset(b, 0x7e, 128);
+        x[n++] = b;
+    }
+    assert_int_equal(errno, ENOMEM); /* the region is used up */
+    assert_int_equal(n, fits);
+    for (size_t i = 0; i < n; ++i) la_lookaside_free(c, x[i]);
+    la_lookaside_flush(c); /* back to the region's free list */
+    for (size_t i = 0; i < n; ++i) {
+        x[i] = la_lookaside_alloc(c); /* all served again from the same memory */
+        assert_non_null(x[i]);
+        assert_true((char *)x[i] >= base && (char *)x[i] < base + info.size);
+    }
+    la_lookaside_stats_t s = stats(c);
+    assert_true(s.flags & LA_LOOKASIDE_REGION_BACKED);
+    char type[64];
+    assert_non_null(strstr(la_lookaside_type_name(s.kind, s.pool_type, s.flags, type, sizeof type), "Region"));
+    la_lookaside_free_bulk(c, x, n);
+    assert_int_equal(la_lookaside_destroy(c), 0);
+    la_region_free(r);
+}
+
 int main(void) {
     la_lookaside_tuner_enable(false); /* passes are driven by the tuner tests */
     const struct CMUnitTest tests[] = {
@@ -690,6 +747,7 @@ int main(void) {
         cmocka_unit_test(t_type_names),
         cmocka_unit_test(t_registry_lists_all_and_json),
         cmocka_unit_test(t_versioned_snapshot),
+        cmocka_unit_test(t_region_backing),
     };
     return la_test_run("lookaside_api", tests);
 }
