@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench.sh — build the benchmarks (Release, build/bench) and run them.
+# bench.sh — build the benchmarks (Release, unchecked: no trailers, inline fast path) and run them.
 # Usage: scripts/bench.sh [--quick] [name...] [-- bench options...]
 #   name     run only bench/<name>.c (with or without the bench_ prefix); default: all
 #   --quick  pass --quick to every benchmark (2 ms x 3 repetitions: a smoke run)
@@ -21,7 +21,8 @@ while [[ $# -gt 0 ]]; do
 done
 echo "=== bench: configure and build (Release, build/bench)"
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DLOOKASIDE_BUILD_BENCH=ON \
-      -DLOOKASIDE_BUILD_TESTS=OFF -DLOOKASIDE_BUILD_TOOLS=OFF -DLOOKASIDE_BUILD_SHARED=OFF >/dev/null
+      -DLOOKASIDE_BUILD_TESTS=OFF -DLOOKASIDE_BUILD_TOOLS=OFF -DLOOKASIDE_BUILD_SHARED=OFF \
+      -DLOOKASIDE_CHECKED=OFF >/dev/null
 cmake --build build/bench -j"$(nproc)" >/dev/null
 if [[ ${#names[@]} -eq 0 ]]; then
   for src in bench/bench_*.c; do names+=("$(basename "${src%.c}")"); done
