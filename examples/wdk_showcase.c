@@ -5,6 +5,7 @@
  * Everything below uses <lookaside/wdk.h> only (plus pthreads and the clock). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <lookaside/wdk.h>
+#include <lookaside/lookaside_list.h> /* la_lookaside_tuner_enable: the demo drives the tuner */
 
 #include <pthread.h>
 #include <sched.h>
@@ -153,6 +154,10 @@ static ULONG run_workload(void) {
 
 static int workload(void) {
     title("two threads: a producer allocates requests, a consumer frees them");
+    /* This scene runs the once-a-second tuner pass itself (ExAdjustLookasideDepth below),
+     * so the background tuner is switched off: otherwise, on a slow or busy machine, it
+     * may raise Depth during the first run and the "before" picture is lost. */
+    la_lookaside_tuner_enable(false);
     ExInitializeLookasideListEx(&Requests, NULL, NULL, NonPagedPoolNx, 0, sizeof(REQUEST), 'tseR', 0);
     InitializeListHead(&Queue);
     KeInitializeSpinLock(&QueueLock);
@@ -167,6 +172,7 @@ static int workload(void) {
     la_wdk_lookaside_reset_counters(&Requests); /* !lookaside option 1 */
     ULONG again = run_workload();
     la_wdk_lookaside_print(&Requests);
+    la_lookaside_tuner_enable(true);
     return consumed == REQUESTS_PER_PRODUCER && again == REQUESTS_PER_PRODUCER ? 0 : 1;
 }
 
