@@ -2,8 +2,10 @@
  * the PoolMon-style table, JSON, the leak report, and tag wildcards.
  *
  * What: each report takes one snapshot (la_pool_snapshot: exact sums, see
- * pool_tags.c), filters it (include / exclude patterns with '*' and '?', a set of
- * kinds, idle records), sorts it by one PoolMon key, and prints through la_printf.
+ * pool_tags.c) — or rows the caller holds (the *_rows entry points, used for
+ * snapshots published by another process, src/publish.c) — filters it
+ * (include / exclude patterns with '*' and '?', a set of kinds, idle records),
+ * sorts it by one PoolMon key, and prints through la_printf.
  *
  * Why here and not in a tool: the live viewer and the WDK layer's !poolused-like
  * output need the same rows; keeping selection and formatting in one place keeps
@@ -87,6 +89,18 @@ static bool selected(const la_pool_report_opts_t *o, const la_pool_tag_info_t *r
 
 static la_prim_lock_t sort_lock = LA_PRIM_LOCK_INIT; /* qsort has no context argument */
 
+/* Filter `v[0..n)` in place and sort what is left; returns the rows kept. */
+static size_t select_sort(la_pool_tag_info_t *v, size_t n, const la_pool_report_opts_t *o) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (selected(o, &v[i])) v[k++] = v[i];
+    la_prim_lock_acquire(&sort_lock);
+    sort_key = o ? o->sort : LA_POOL_SORT_TAG;
+    qsort(v, k, sizeof *v, row_cmp);
+    la_prim_lock_release(&sort_lock);
+    return k;
+}
+
 /* Snapshot, filter and sort. Returns false (rows empty) when memory is short. */
 static bool collect(const la_pool_report_opts_t *o, rows_t *out) {
     out->v = NULL;
@@ -98,15 +112,8 @@ static bool collect(const la_pool_report_opts_t *o, rows_t *out) {
         la_pool_tag_info_t *v = malloc(cap * sizeof *v);
         if (!v) return false;
         if (la_pool_snapshot(v, cap, &count) == 0) {
-            size_t k = 0;
-            for (size_t i = 0; i < count; ++i)
-                if (selected(o, &v[i])) v[k++] = v[i];
-            la_prim_lock_acquire(&sort_lock);
-            sort_key = o ? o->sort : LA_POOL_SORT_TAG;
-            qsort(v, k, sizeof *v, row_cmp);
-            la_prim_lock_release(&sort_lock);
             out->v = v;
-            out->n = k;
+            out->n = select_sort(v, count, o);
             return true;
         }
         free(v);
@@ -114,17 +121,13 @@ static bool collect(const la_pool_report_opts_t *o, rows_t *out) {
     return false;
 }
 
-size_t la_pool_table_print(const la_pool_report_opts_t *opts) {
-    rows_t r;
-    if (!collect(opts, &r)) {
-        la_printf("lookaside: pool table: out of memory\n");
-        return 0;
-    }
+/* The table of rows already selected and sorted. */
+static void table_rows(const la_pool_tag_info_t *v, size_t n, const la_pool_report_opts_t *opts) {
     la_printf(" %-4s %-5s %12s %12s %10s %14s %9s\n", "Tag", "Type", "Allocs", "Frees", "Diff",
               "Bytes", "PerAlloc");
     uint64_t ta = 0, tf = 0, td = 0, tb = 0;
-    for (size_t i = 0; i < r.n; ++i) {
-        const la_pool_tag_info_t *x = &r.v[i];
+    for (size_t i = 0; i < n; ++i) {
+        const la_pool_tag_info_t *x = &v[i];
         char t[5];
         la_printf(" %-4s %-5s %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %14" PRIu64 " %9" PRIu64 "\n",
                   la_tag_format(x->tag, t), la_pool_kind_name(x->kind), x->allocs, x->frees,
@@ -137,19 +140,30 @@ size_t la_pool_table_print(const la_pool_report_opts_t *opts) {
     if (opts && opts->totals)
         la_printf(" %-4s %-5s %12" PRIu64 " %12" PRIu64 " %10" PRIu64 " %14" PRIu64 " %9" PRIu64 "\n",
                   "Tot", "", ta, tf, td, tb, td ? tb / td : 0);
+}
+
+size_t la_pool_table_print(const la_pool_report_opts_t *opts) {
+    rows_t r;
+    if (!collect(opts, &r)) {
+        la_printf("lookaside: pool table: out of memory\n");
+        return 0;
+    }
+    table_rows(r.v, r.n, opts);
     free(r.v);
     return r.n;
 }
 
-size_t la_pool_json_print(const la_pool_report_opts_t *opts) {
-    rows_t r;
-    if (!collect(opts, &r)) {
-        la_printf("{\"error\":\"out of memory\"}\n");
-        return 0;
-    }
+size_t la_pool_table_print_rows(la_pool_tag_info_t *rows, size_t count, const la_pool_report_opts_t *opts) {
+    if (!rows) count = 0;
+    size_t n = select_sort(rows, count, opts);
+    table_rows(rows, n, opts);
+    return n;
+}
+
+static void json_rows(const la_pool_tag_info_t *v, size_t n) {
     la_printf("{\"pool_tags\":[");
-    for (size_t i = 0; i < r.n; ++i) {
-        const la_pool_tag_info_t *x = &r.v[i];
+    for (size_t i = 0; i < n; ++i) {
+        const la_pool_tag_info_t *x = &v[i];
         char t[5], esc[16];
         la_tag_format(x->tag, t);
         size_t k = 0;
@@ -167,8 +181,24 @@ size_t la_pool_json_print(const la_pool_report_opts_t *opts) {
                   x->budget_denials, x->tag_mismatches);
     }
     la_printf("\n]}\n");
+}
+
+size_t la_pool_json_print(const la_pool_report_opts_t *opts) {
+    rows_t r;
+    if (!collect(opts, &r)) {
+        la_printf("{\"error\":\"out of memory\"}\n");
+        return 0;
+    }
+    json_rows(r.v, r.n);
     free(r.v);
     return r.n;
+}
+
+size_t la_pool_json_print_rows(la_pool_tag_info_t *rows, size_t count, const la_pool_report_opts_t *opts) {
+    if (!rows) count = 0;
+    size_t n = select_sort(rows, count, opts);
+    json_rows(rows, n);
+    return n;
 }
 
 uint64_t la_pool_leak_report(void) {

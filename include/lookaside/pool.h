@@ -285,6 +285,13 @@ LA_API bool la_pool_tag_match(la_tag_t tag, const char *pattern);
 LA_API size_t la_pool_table_print(const la_pool_report_opts_t *opts);
 /* The same selection as a JSON document through la_printf. Returns rows printed. */
 LA_API size_t la_pool_json_print(const la_pool_report_opts_t *opts);
+/* The same table and JSON for records the caller holds (a published snapshot of
+ * another process, an earlier la_pool_snapshot): `rows` is filtered and sorted in
+ * place (kept rows first). Returns rows printed; NULL rows prints an empty table. */
+LA_API size_t la_pool_table_print_rows(la_pool_tag_info_t *rows, size_t count,
+                                       const la_pool_report_opts_t *opts);
+LA_API size_t la_pool_json_print_rows(la_pool_tag_info_t *rows, size_t count,
+                                      const la_pool_report_opts_t *opts);
 /* Leak report: every (tag, kind) with blocks outstanding, with count and bytes,
  * through la_printf. Returns the number of outstanding blocks. */
 LA_API uint64_t la_pool_leak_report(void);
