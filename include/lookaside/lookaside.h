@@ -12,5 +12,6 @@
 #include <lookaside/region.h>
 #include <lookaside/lookaside_list.h>
 #include <lookaside/allocator.h>
+#include <lookaside/publish.h>
 
 #endif

@@ -12,6 +12,9 @@ typedef struct command {
 
 static const command_t commands[] = {
     {"demo", cmd_demo, "show lists, the S-list, caches and pools at work"},
+    {"stat", cmd_stat, "<pid|path> [--json] [--sort k] [--tags P]: !lookaside and PoolMon views once"},
+    {"top", cmd_top, "<pid|path> [--interval ms] [--count n]: live view with per-second rates"},
+    {"ls", cmd_ls, "list processes publishing statistics (LA_PUBLISH=1)"},
 };
 
 static int usage(FILE *out) {
