@@ -21,8 +21,9 @@
  *    without a lock or an atomic. A cache's index i (1..63) names slot i of the
  *    thread-local array la_lookaside_tls_; the cache stores the slot's byte offset
  *    (lh_fast_off) so the inline path is one load and an indexed access. Slot 0 is
- *    never used, so a cache with index >= 64 (or a destroyed one) has offset 0 and
- *    always falls through to the slow path, which finds its record in the thread's
+ *    never used, so a cache with index >= 64 (or a destroyed one, or a verified one,
+ *    or any cache of an unchecked build running under ASan / Valgrind: see
+ *    verify.c and track.h) has offset 0 and always falls through to the slow path, which finds its record in the thread's
  *    th_tc[] array (a tcache then carries its own slot). Indexes are reused after
  *    destroy, lowest first.
  *
@@ -311,16 +312,30 @@ int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
     size_t size = p->size < LA_LOOKASIDE_MIN_BLOCK ? LA_LOOKASIDE_MIN_BLOCK : p->size;
     size = LA_ALIGN_UP(size, align);
 
-    size_t alloc_size = size + (LA_CONFIG_CHECKED ? LAI_TRAILER_SIZE : 0);
+    /* Verifier hook (verify.c): a selected cache's blocks carry a redzone after
+     * the block (before the trailer) and a record after the trailer. */
+    lai_verify_t *vf = NULL;
+    int verr = lai_verify_new(p->name ? p->name : "", p->ctor != NULL, &vf);
+    if (verr) return verr;
+    size_t redzone = vf ? lai_verify_redzone(vf) : 0;
+    size_t alloc_size = size + redzone + (LA_CONFIG_CHECKED ? LAI_TRAILER_SIZE : 0) +
+                        (vf ? LAI_VERIFY_REC_SIZE : 0);
     la_region_info_t rinfo;
     if (p->region) {
-        if (la_region_query(p->region, &rinfo) != 0) return EINVAL;
-        uintptr_t start = LA_ALIGN_UP((uintptr_t)rinfo.base, (uintptr_t)align);
-        if (start + LA_ALIGN_UP(alloc_size, align) > (uintptr_t)rinfo.base + rinfo.size) return EINVAL;
+        uintptr_t start = 0;
+        if (la_region_query(p->region, &rinfo) == 0)
+            start = LA_ALIGN_UP((uintptr_t)rinfo.base, (uintptr_t)align);
+        if (!start || start + LA_ALIGN_UP(alloc_size, align) > (uintptr_t)rinfo.base + rinfo.size) {
+            lai_verify_discard(vf);
+            return EINVAL;
+        }
     }
 
     la_lookaside_t *c = aligned_alloc(LA_CACHE_LINE, LA_ALIGN_UP(sizeof *c, (size_t)LA_CACHE_LINE));
-    if (!c) return ENOMEM;
+    if (!c) {
+        lai_verify_discard(vf);
+        return ENOMEM;
+    }
     memset(c, 0, sizeof *c);
     if (p->region) {
         c->cc_region = p->region;
@@ -332,6 +347,7 @@ int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
     c->cc_size = size;
     c->cc_align = align;
     c->cc_alloc_size = alloc_size;
+    c->cc_trailer_off = size + redzone;
     c->cc_pool_type = p->pool_type;
     c->cc_tag = p->tag;
     c->cc_balloc = p->alloc;
@@ -353,9 +369,14 @@ int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
     c->cc_depot.dp_depth = (uint16_t)depth;
     if (p->flags & LA_LOOKASIDE_NO_TUNE) c->cc_depot.dp_state |= LAI_DEPOT_NO_TUNE;
     c->cc_magic = LAI_CACHE_MAGIC;
+    if (vf) lai_verify_attach(c, vf);
 
     lai_registry_lock();
     int err = index_assign_locked(c);
+    /* Verified caches, and unchecked builds watched by ASan / Valgrind (whose
+     * inline fast path would bypass the annotations), get no fast slot: every
+     * call reaches the out-of-line slow path (lookaside_magazine.c). */
+    if (!err && (vf || (!LA_CONFIG_CHECKED && lai_track_running()))) c->cc_head.lh_fast_off = 0;
     if (!err) {
         la_list_insert_tail(&lai_reg.lists, &c->cc_depot.dp_link);
         c->cc_depot.dp_state |= LAI_DEPOT_REGISTERED;
@@ -363,6 +384,7 @@ int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
     }
     lai_registry_unlock();
     if (err) {
+        lai_verify_discard(vf);
         free(c);
         return err;
     }
@@ -431,6 +453,7 @@ size_t la_lookaside_destroy(la_lookaside_t *c) {
     if (outstanding)
         la_printf("lookaside: cache \"%s\" destroyed with %zu block%s outstanding\n", c->cc_name,
                   outstanding, outstanding == 1 ? "" : "s");
+    if (c->cc_verify) lai_verify_destroy(c); /* leak report with call sites; frees the record */
     bury(c);
     return outstanding;
 }

@@ -387,6 +387,7 @@ void *lai_backing_alloc(la_lookaside_t *c) {
         return NULL;
     }
     if (LA_CONFIG_CHECKED) lai_trailer_set(c, b, LAI_BLOCK_FREE);
+    if (LA_UNLIKELY(c->cc_verify != NULL)) lai_verify_fresh(c, b); /* verifier hook: a new record */
     if (c->cc_ctor) {
         int err = c->cc_ctor(b, c->cc_carg);
         if (err) {
@@ -400,6 +401,10 @@ void *lai_backing_alloc(la_lookaside_t *c) {
 }
 
 void lai_backing_free(la_lookaside_t *c, void *b) {
+    /* Checker hook (track.h): a cached block was poisoned; the destructor and the
+     * backing may touch all of it again. */
+    lai_track_defined(b, c->cc_alloc_size);
+    if (LA_UNLIKELY(c->cc_verify != NULL)) lai_verify_forget(c, b);
     if (c->cc_dtor) c->cc_dtor(b, c->cc_carg);
     if (LA_CONFIG_CHECKED) memset(lai_trailer(c, b), 0, sizeof(lai_trailer_t));
     raw_free(c, b);

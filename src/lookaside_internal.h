@@ -55,6 +55,8 @@
 #include <stdatomic.h>
 
 #include "prim/prim.h"
+#include "track.h"
+#include "verify_internal.h"
 
 /* ---- tunables (see each file's design comment) ------------------------------------- */
 
@@ -213,6 +215,8 @@ struct la_lookaside {
     size_t cc_size;                  /* block size (rounded) */
     size_t cc_align;
     size_t cc_alloc_size;            /* bytes per block asked of the backing */
+    size_t cc_trailer_off;           /* checked trailer: cc_size (+ a verifier redzone) */
+    lai_verify_t *cc_verify;         /* verifier record (verify.c), NULL: not verified */
     unsigned cc_pool_type;
     la_tag_t cc_tag;
     la_lookaside_alloc_fn *cc_balloc; /* NULL: the pool */
@@ -352,13 +356,33 @@ typedef struct lai_trailer {
 #define LAI_BLOCK_FREE 0x46524545u   /* in the cache */
 
 static inline lai_trailer_t *lai_trailer(const la_lookaside_t *c, void *block) {
-    return (lai_trailer_t *)(void *)((char *)block + c->cc_size);
+    return (lai_trailer_t *)(void *)((char *)block + c->cc_trailer_off);
 }
 static inline void lai_trailer_set(const la_lookaside_t *c, void *block, uint32_t state) {
     lai_trailer_t *t = lai_trailer(c, block);
     t->tr_owner = (uintptr_t)c ^ LAI_TRAILER_KEY;
     t->tr_state = state;
     t->tr_check = ~state;
+}
+
+/* ---- external checkers (src/track.h): a block entering / leaving the cache ---------------- */
+
+/* A block the cache now holds: inaccessible to the program (DEPOT_ONLY blocks keep
+ * their first 16 bytes open: the S-list link is read by poppers). */
+static inline void lai_track_cached(const la_lookaside_t *c, void *b) {
+    if (LA_TRACK_COMPILED) {
+        size_t skip = (c->cc_flags & LA_LOOKASIDE_DEPOT_ONLY) ? 16u : 0u;
+        lai_track_noaccess((char *)b + skip, c->cc_size - skip);
+    }
+}
+/* A block handed out: its contents are the constructor's, or undefined. */
+static inline void lai_track_handed_out(const la_lookaside_t *c, void *b) {
+    if (LA_TRACK_COMPILED) {
+        if (c->cc_ctor)
+            lai_track_defined(b, c->cc_size);
+        else
+            lai_track_undefined(b, c->cc_size);
+    }
 }
 
 /* Checked builds: is `c` a live cache? Reports and returns false otherwise. */

@@ -68,6 +68,8 @@
  */
 #include "lookaside_internal.h"
 
+#include <lookaside/verify.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +345,35 @@ static bool checked_hand_out(la_lookaside_t *c, void *b) {
     return false;
 }
 
+/* Everything after a missed fast path: the slow path, or the verifier for a
+ * verified cache (which has no fast slot, so its every call lands here). */
+static LA_NOINLINE void *alloc_slow_path(la_lookaside_t *c, const char *file, int line, const void *ra) {
+    void *b = LA_UNLIKELY(c->cc_verify != NULL) ? lai_verify_take(c) : lai_alloc_slow(c);
+    if (!b) return NULL;
+    if (LA_CONFIG_CHECKED && !checked_hand_out(c, b)) {
+        errno = EFAULT;
+        return NULL;
+    }
+    if (LA_UNLIKELY(c->cc_verify != NULL))
+        lai_verify_hand_out(c, b, file, line, ra);
+    else
+        lai_track_handed_out(c, b);
+    return b;
+}
+
+/* The fast path: pop from this thread's loaded magazine. */
+static inline void *alloc_fast(la_lookaside_t *c, la_lookaside_slot_t *s, void **top) {
+    s->ls_top = --top;
+    la_lookaside_count_(&s->ls_allocs);
+    void *b = *top;
+    if (LA_CONFIG_CHECKED && !checked_hand_out(c, b)) {
+        errno = EFAULT;
+        return NULL;
+    }
+    lai_track_handed_out(c, b);
+    return b;
+}
+
 void *la_lookaside_alloc(la_lookaside_t *c) {
     if (LA_CONFIG_CHECKED && !lai_check_cache(c, NULL, 0)) {
         errno = EFAULT;
@@ -350,20 +381,19 @@ void *la_lookaside_alloc(la_lookaside_t *c) {
     }
     la_lookaside_slot_t *s = lai_slot(c);
     void **top = s->ls_top;
-    void *b;
-    if (LA_LIKELY(top != s->ls_base)) {
-        s->ls_top = --top;
-        la_lookaside_count_(&s->ls_allocs);
-        b = *top;
-    } else {
-        b = lai_alloc_slow(c);
-        if (!b) return NULL;
-    }
-    if (LA_CONFIG_CHECKED && !checked_hand_out(c, b)) {
+    if (LA_LIKELY(top != s->ls_base)) return alloc_fast(c, s, top);
+    return alloc_slow_path(c, NULL, 0, __builtin_return_address(0));
+}
+
+void *la_lookaside_alloc_at(la_lookaside_t *c, const char *file, int line) {
+    if (LA_CONFIG_CHECKED && !lai_check_cache(c, file, line)) {
         errno = EFAULT;
         return NULL;
     }
-    return b;
+    la_lookaside_slot_t *s = lai_slot(c);
+    void **top = s->ls_top;
+    if (LA_LIKELY(top != s->ls_base)) return alloc_fast(c, s, top);
+    return alloc_slow_path(c, file, line, __builtin_return_address(0));
 }
 
 void *la_lookaside_alloc_sized(la_lookaside_t *c, size_t size, size_t align) {
@@ -378,18 +408,29 @@ void *la_lookaside_alloc_sized(la_lookaside_t *c, size_t size, size_t align) {
     return la_lookaside_alloc(c);
 }
 
+/* After a missed fast path: the slow path, or the verifier (see alloc_slow_path). */
+static LA_NOINLINE void free_slow_path(la_lookaside_t *c, void *b, const char *file, int line) {
+    if (LA_UNLIKELY(c->cc_verify != NULL)) {
+        lai_verify_free(c, b, file, line);
+        return;
+    }
+    lai_track_cached(c, b); /* lai_backing_free opens it again if it leaves */
+    lai_free_slow(c, b);
+}
+
 static inline void free_impl(la_lookaside_t *c, void *b, const char *file, int line) {
     if (!b) return;
     if (LA_CONFIG_CHECKED && (!lai_check_cache(c, file, line) || !lai_check_free(c, b, file, line))) return;
     la_lookaside_slot_t *s = lai_slot(c);
     void **top = s->ls_top;
     if (LA_LIKELY(top != s->ls_limit)) {
+        lai_track_cached(c, b);
         *top = b;
         s->ls_top = top + 1;
         la_lookaside_count_(&s->ls_frees);
         return;
     }
-    lai_free_slow(c, b);
+    free_slow_path(c, b, file, line);
 }
 
 void la_lookaside_free(la_lookaside_t *c, void *b) { free_impl(c, b, NULL, 0); }

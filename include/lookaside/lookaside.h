@@ -12,6 +12,7 @@
 #include <lookaside/region.h>
 #include <lookaside/lookaside_list.h>
 #include <lookaside/allocator.h>
+#include <lookaside/verify.h>
 #include <lookaside/publish.h>
 
 #endif
