@@ -6,11 +6,16 @@
  * handler, strict mode and the process-wide figures.
  *
  * Why the two paths: the common case — a valid small request on a registered
- * thread with no budget anywhere — runs inline against the thread's state with no
- * lock and no atomic read-modify-write (pop from the thread front, one slot-record
- * store, three counter bumps). Everything else (cache-aligned, big blocks, budgets,
- * threads past their exit hook, failures) takes alloc_general, which is correct for
- * every case; the fast path is only a shortcut through it.
+ * thread with no budget anywhere, with the (tag, kind) the thread used last — runs
+ * against the thread's state with no lock and no atomic read-modify-write: a pop
+ * from the thread front, one slot-record store and one add to the thread's packed
+ * counter word (pool_impl.h, LAI_PEND_*); a free is the exact slot lookup, one
+ * store, a push and one add. Each fast path is a leaf that reaches its slow path
+ * by one tail call with the caller's arguments (no registers saved), and reads the
+ * thread pointer as initial-exec TLS (one %fs load, also in the shared library).
+ * Everything else (other tags, cache-aligned, big blocks, budgets, threads past
+ * their exit hook, failures) takes alloc_slow / alloc_general, which are correct
+ * for every case; the fast path is only a shortcut through them.
  *
  * Misuse rules (pool.h): bad pointer -> LA_FATAL_BAD_POINTER, double free ->
  * LA_FATAL_DOUBLE_FREE, wrong tag -> LA_FATAL_TAG_MISMATCH in strict mode, else
@@ -182,44 +187,64 @@ fail:
     return fail_out(err ? err : ENOMEM, size, tag, flags);
 }
 
-/* The rare tail of the fast path: fold the thread's drift, zero the block. */
+/* The rare tail of the fast path: drain and fold the thread's counter, zero the block. */
 static LA_NOINLINE void *alloc_finish(void *p, uint32_t idx, lai_counter_t *c, size_t size,
                                       unsigned flags) {
-    uint64_t in = atomic_load_explicit(&c->bytes_in, memory_order_relaxed);
-    if (lai_fold_due(in, lai_classes[lai_small_class[(size + 15) >> 4]].size)) lai_fold(idx, c);
+    if (atomic_load_explicit(&c->pend_in, memory_order_relaxed) >= LAI_PEND_LIMIT) lai_fold(idx, c);
     if (flags & LA_POOL_F_ZERO) memset(p, 0, size);
     return p;
 }
 
-void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
-    /* Fast path: a small request, no cache alignment, known flags, a (tag, kind) in
-     * this thread's key cache (only valid tags get there, and never on the orphan),
-     * a block in the thread front, and no budget anywhere. Anything else, and every
-     * failure, goes through alloc_general. */
+/* Every miss of the fast path comes here with the caller's arguments unchanged (one
+ * tail call, so the fast path needs no registers saved). When only the key missed —
+ * another (tag, kind) than the thread's last one — a hit in the thread's key cache
+ * makes it the last one and retries the fast path, which then matches the key, so
+ * this is not entered twice for one call; anything else takes the general path. */
+static LA_NOINLINE void *alloc_slow(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
     lai_thread_t *t = lai_tl_thread;
-    if (LA_LIKELY(t != NULL && size <= LAI_UNIT &&
-                  ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0 &&
-                  atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) == 0)) {
-        unsigned kind = la_pool_kind_of(type);
-        uint64_t key = ((uint64_t)kind << 32) | tag;
+    unsigned kind = la_pool_kind_of(type);
+    uint64_t key = ((uint64_t)kind << 32) | tag;
+    if (t != NULL && size <= LAI_UNIT && key != t->mru_key &&
+        ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0) {
         const lai_key_slot_t *ks = &t->key_cache[lai_key_hash(tag, kind)];
-        unsigned cls = lai_small_class[(size + 15) >> 4];
-        lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
-        if (LA_LIKELY((ks->v >> 14) == key && f->count != 0)) {
-            uint32_t idx = (uint32_t)(ks->v & 0x3fff);
-            lai_counter_t *c = ks->c;
-            lai_fitem_t it = f->items[--f->count];
-            atomic_store_explicit(it.meta, idx, memory_order_relaxed);
-            uint32_t bytes = lai_classes[cls].size;
-            lai_bump(&c->allocs, 1);
-            uint64_t in = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) + bytes;
-            atomic_store_explicit(&c->bytes_in, in, memory_order_relaxed);
-            if (LA_UNLIKELY(lai_fold_due(in, bytes) || (flags & LA_POOL_F_ZERO)))
-                return alloc_finish(it.p, idx, c, size, flags);
-            return it.p;
+        if ((ks->v >> 14) == key) {
+            t->mru_key = key;
+            t->mru_idx = (uint32_t)(ks->v & 0x3fff);
+            t->mru_c = ks->c;
+            return la_pool_alloc(type, size, tag, flags);
         }
     }
     return alloc_general(type, size, tag, flags);
+}
+
+void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
+    /* Fast path: a small request, no cache alignment, known flags, no budget
+     * anywhere, the (tag, kind) this thread used last (only valid tags get there,
+     * never on the orphan), and a block in the thread front: a pop, one slot-record
+     * store and one add to the packed counter. Anything else, and every failure,
+     * goes through alloc_slow. */
+    lai_thread_t *t = lai_tl_thread;
+    if (LA_LIKELY(t != NULL && size <= LAI_UNIT &&
+                  ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0 &&
+                  atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) == 0 &&
+                  /* type is the kind here (no modifier bits) */
+                  (((uint64_t)type << 32) | tag) == t->mru_key)) {
+        lai_front_t *f = &t->front[LAI_FRONT_IDX(type, lai_small_class[(size + 15) >> 4])];
+        uint32_t n = f->count;
+        if (LA_LIKELY(n != 0)) {
+            const lai_fitem_t *it = &f->items[n - 1];
+            lai_counter_t *c = t->mru_c;
+            void *p = it->p;
+            f->count = n - 1;
+            atomic_store_explicit(it->meta, t->mru_idx, memory_order_relaxed);
+            uint64_t w = atomic_load_explicit(&c->pend_in, memory_order_relaxed) + f->pend_inc;
+            atomic_store_explicit(&c->pend_in, w, memory_order_relaxed);
+            if (LA_UNLIKELY(w >= LAI_PEND_LIMIT || (flags & LA_POOL_F_ZERO)))
+                return alloc_finish(p, t->mru_idx, c, size, flags);
+            return p;
+        }
+    }
+    return alloc_slow(type, size, tag, flags);
 }
 
 /* ---- misuse reports ------------------------------------------------------------------------ */
@@ -300,28 +325,32 @@ static LA_NOINLINE void free_big(void *p, la_tag_t tag, const char *file, int li
 
 static LA_NOINLINE void free_slab_general(void *p, const lai_blockref_t *ref, uint32_t idx) {
     lai_thread_t *t = lai_thread();
-    unsigned kind = ref->slab->kind, cls = ref->slab->front_idx % LAI_NCLASSES;
+    unsigned kind = ref->slab->kind, cls = LAI_FRONT_CLASS(ref->slab->front_idx);
     atomic_store_explicit(ref->meta, 0, memory_order_relaxed);
     count_free_general(idx, ref->slab->size);
     lai_orphan_lock(t);
     lai_fitem_t it = {p, ref->meta};
-    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+    lai_front_t *f = &t->front[LAI_FRONT_IDX(kind, cls)];
     if (f->count < f->cap) f->items[f->count++] = it;
     else lai_front_overflow(t, kind, cls, it);
     lai_orphan_unlock(t);
 }
 
-static LA_NOINLINE void free_overflow(lai_thread_t *t, unsigned fidx, void *p,
+/* The fast path's checks passed but the front is full (or not set up): the same
+ * free, with the front spilling half its blocks to the slabs. */
+static LA_NOINLINE void free_overflow(lai_thread_t *t, const lai_slab_t *s, void *p,
                                       _Atomic uint32_t *meta, uint32_t idx, lai_counter_t *c) {
+    atomic_store_explicit(meta, 0, memory_order_relaxed);
     lai_fitem_t it = {p, meta};
-    lai_front_overflow(t, fidx / LAI_NCLASSES, fidx % LAI_NCLASSES, it);
-    uint64_t out = atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
-    if (lai_fold_due(out, lai_classes[fidx % LAI_NCLASSES].size)) lai_fold(idx, c);
+    unsigned fidx = s->front_idx;
+    lai_front_overflow(t, LAI_FRONT_KIND(fidx), LAI_FRONT_CLASS(fidx), it);
+    lai_count_free(t, idx, c, s->size, false);
 }
 
 /* Everything but the common case: not a slab block, not allocated, a tag to check,
  * a thread without state, budgets. Re-resolves; correct for every case. */
 static LA_NOINLINE void free_general(void *p, la_tag_t tag, const char *file, int line) {
+    if (!p) return;
     lai_blockref_t ref;
     int e = lai_slab_resolve(p, &ref);
     if (e != 0) {
@@ -338,50 +367,68 @@ static LA_NOINLINE void free_general(void *p, la_tag_t tag, const char *file, in
 }
 
 /* The common case inline: a live slab block, no tag check, a registered thread with
- * a counter for the record, no budgets, room in the front. */
+ * a counter for the record, no budgets, room in the front. Every check comes before
+ * the first store, so a misuse found by free_general leaves everything as it was. */
 static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t tag,
                                                              const char *file, int line) {
-    lai_blockref_t ref;
     lai_thread_t *t = lai_tl_thread;
-    lai_counter_t *c;
-    uint32_t idx;
-    if (LA_UNLIKELY(tag != 0 || t == NULL || lai_slab_resolve(p, &ref) != 0 ||
-                    (idx = atomic_load_explicit(ref.meta, memory_order_relaxed)) == 0 ||
-                    atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) != 0 ||
-                    (c = atomic_load_explicit(&t->chunks[idx / LAI_REC_CHUNK],
-                                              memory_order_relaxed)) == NULL)) {
-        free_general(p, tag, file, line);
-        return;
+    uintptr_t a = (uintptr_t)p;
+    uintptr_t word = a >> (LAI_SEG_SHIFT + 6); /* lai_slab_resolve, written out */
+    if (LA_UNLIKELY(tag != 0 || t == NULL || word >= LAI_SEG_WORDS)) goto general;
+    if (LA_UNLIKELY(!((atomic_load_explicit(&lai_seg_bits[word], memory_order_acquire) >>
+                       ((a >> LAI_SEG_SHIFT) & 63)) & 1)))
+        goto general;
+    lai_slab_t *s = &((lai_segment_t *)(a & ~(uintptr_t)(LAI_SEG_SIZE - 1)))
+                         ->slabs[(a >> LAI_SLAB_SHIFT) & (LAI_SEG_SLABS - 1)];
+    _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_acquire);
+    if (LA_UNLIKELY(!meta)) goto general;
+    uint32_t so = (uint32_t)a & (uint32_t)(LAI_SLAB_SIZE - 1);
+    uint32_t in = so & s->unit_mask;
+    uint32_t j = lai_div(in, s->size_inv);
+    if (LA_UNLIKELY(j * s->size != in || j >= s->per_unit)) goto general;
+    meta += (so >> s->unit_shift) * s->per_unit + j;
+    uint32_t idx = atomic_load_explicit(meta, memory_order_relaxed);
+    if (LA_UNLIKELY(idx == 0 || atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) != 0))
+        goto general;
+    /* The counter: the thread's last allocation record's, or from its chunk. */
+    lai_counter_t *c = t->mru_c;
+    if (LA_UNLIKELY(idx != t->mru_idx)) {
+        c = atomic_load_explicit(&t->chunks[idx / LAI_REC_CHUNK], memory_order_relaxed);
+        if (LA_UNLIKELY(c == NULL)) goto general;
+        c += idx % LAI_REC_CHUNK;
     }
-    c += idx % LAI_REC_CHUNK;
-    atomic_store_explicit(ref.meta, 0, memory_order_relaxed);
-    uint32_t bytes = ref.slab->size;
-    lai_bump(&c->frees, 1);
-    uint64_t out = atomic_load_explicit(&c->bytes_out, memory_order_relaxed) + bytes;
-    atomic_store_explicit(&c->bytes_out, out, memory_order_relaxed);
-    unsigned fidx = ref.slab->front_idx;
-    lai_front_t *f = &t->front[fidx];
+    lai_front_t *f = &t->front[s->front_idx];
     uint32_t n = f->count;
+    lai_fitem_t *items = f->items;
+    uint64_t inc = f->pend_inc;
     if (LA_UNLIKELY(n >= f->cap)) {
-        free_overflow(t, fidx, p, ref.meta, idx, c);
+        free_overflow(t, s, p, meta, idx, c);
         return;
     }
-    f->items[n].p = p;
-    f->items[n].meta = ref.meta;
+    atomic_store_explicit(meta, 0, memory_order_relaxed);
+    items[n].p = p;
+    items[n].meta = meta;
     f->count = n + 1;
-    if (LA_UNLIKELY(lai_fold_due(out, bytes))) lai_fold(idx, c);
+    uint64_t w = atomic_load_explicit(&c->pend_out, memory_order_relaxed) + inc;
+    atomic_store_explicit(&c->pend_out, w, memory_order_relaxed);
+    if (LA_UNLIKELY(w >= LAI_PEND_LIMIT)) lai_fold(idx, c);
+    return;
+general:
+    free_general(p, tag, file, line);
 }
 
+/* NULL fails the segment test (no segment starts at address 0) and is ignored by
+ * free_general, so the fast path carries no test of its own for it. */
 void la_pool_free_at(void *p, la_tag_t tag, const char *file, int line) {
-    if (p) free_fast(p, tag, file, line);
+    free_fast(p, tag, file, line);
 }
 
 void la_pool_free(void *p) {
-    if (p) free_fast(p, 0, NULL, 0);
+    free_fast(p, 0, NULL, 0);
 }
 
 void la_pool_free_tag(void *p, la_tag_t tag) {
-    if (p) free_fast(p, tag, NULL, 0);
+    free_fast(p, tag, NULL, 0);
 }
 
 /* ---- queries ---------------------------------------------------------------------------------- */

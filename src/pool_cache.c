@@ -18,6 +18,10 @@
  * 1 MiB worth above (at least 4); refills and overflows move half of that. Arrays are allocated on first use of a
  * class by a thread and freed at thread exit, after their blocks went back.
  *
+ * A front also carries its class's packed-counter increment (LAI_PEND_INC of the
+ * class size), set when its array is allocated, so both fast paths count with one
+ * add; fronts are indexed [class][kind] (LAI_FRONT_IDX) with 32-byte entries.
+ *
  * Invariants: every block in a front has slot record 0 and counts in its slab's
  * `used`; a front is touched only by its thread (the orphan's under its lock).
  * Lock order: takes slab class locks only (through pool_slab.c). */
@@ -27,7 +31,7 @@
 #include <string.h>
 
 static bool front_ready(lai_thread_t *t, unsigned kind, unsigned cls) {
-    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+    lai_front_t *f = &t->front[LAI_FRONT_IDX(kind, cls)];
     if (f->items) return true;
     if (t->orphan) return false;
     uint32_t cap = lai_classes[cls].front_cap;
@@ -35,11 +39,12 @@ static bool front_ready(lai_thread_t *t, unsigned kind, unsigned cls) {
     if (!f->items) return false;
     f->cap = cap;
     f->count = 0;
+    f->pend_inc = LAI_PEND_INC(lai_classes[cls].size);
     return true;
 }
 
 int lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t *out) {
-    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+    lai_front_t *f = &t->front[LAI_FRONT_IDX(kind, cls)];
     int err = 0;
     if (f->count) {
         *out = f->items[--f->count];
@@ -54,7 +59,7 @@ int lai_front_refill(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t *
 }
 
 void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_t item) {
-    lai_front_t *f = &t->front[(kind) * LAI_NCLASSES + (cls)];
+    lai_front_t *f = &t->front[LAI_FRONT_IDX(kind, cls)];
     if (!front_ready(t, kind, cls)) {
         lai_slab_release(kind, cls, &item, 1);
         return;
@@ -72,7 +77,7 @@ void lai_front_overflow(lai_thread_t *t, unsigned kind, unsigned cls, lai_fitem_
 void lai_front_flush_all(lai_thread_t *t) {
     for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k) {
         for (unsigned c = 0; c < LAI_NCLASSES; ++c) {
-            lai_front_t *f = &t->front[(k) * LAI_NCLASSES + (c)];
+            lai_front_t *f = &t->front[LAI_FRONT_IDX(k, c)];
             if (f->count) lai_slab_release(k, c, f->items, f->count);
             f->count = 0;
             free(f->items);
@@ -86,6 +91,6 @@ uint64_t lai_front_cached_bytes(lai_thread_t *t) {
     uint64_t sum = 0;
     for (unsigned k = 0; k < LA_POOL_KIND_COUNT; ++k)
         for (unsigned c = 0; c < LAI_NCLASSES; ++c)
-            sum += (uint64_t)t->front[(k) * LAI_NCLASSES + (c)].count * lai_classes[c].size;
+            sum += (uint64_t)t->front[LAI_FRONT_IDX(k, c)].count * lai_classes[c].size;
     return sum;
 }

@@ -83,7 +83,7 @@ typedef struct lai_slab {
     uint8_t unit_shift;
     uint8_t kind;
     uint16_t per_unit;
-    uint16_t front_idx;               /* kind * LAI_NCLASSES + class */
+    uint16_t front_idx;               /* LAI_FRONT_IDX(kind, class) */
     const lai_class_t *klass;
     /* Under the class lock: */
     char *base;
@@ -95,7 +95,9 @@ typedef struct lai_slab {
     bool listed;                      /* on its class's available list */
     bool in_empty;                    /* wholly free and resident: on the global empty list */
     struct lai_slab *e_next, *e_prev; /* global empty list (oldest first), under its lock */
+    char pad_[32];                    /* to 128 bytes: a free indexes the array with a shift */
 } lai_slab_t;
+_Static_assert(sizeof(lai_slab_t) == 128, "slab descriptors are 128 bytes");
 
 /* A segment's descriptor sits in its own first slab (never handed out), so the
  * descriptor of any pool address is `address & ~(LAI_SEG_SIZE - 1)` once the
@@ -117,10 +119,10 @@ LA_INTERNAL extern _Atomic uint64_t lai_seg_bits[LAI_SEG_WORDS];
 /* Segment holding `p`, NULL if none (lock-free). */
 static inline lai_segment_t *lai_segment_of(const void *p) {
     uintptr_t a = (uintptr_t)p;
-    uintptr_t g = a >> LAI_SEG_SHIFT;
-    if (LA_UNLIKELY((a >> LAI_ADDR_BITS) != 0)) return NULL;
-    uint64_t w = atomic_load_explicit(&lai_seg_bits[g >> 6], memory_order_acquire);
-    if (LA_UNLIKELY(!((w >> (g & 63)) & 1))) return NULL;
+    uintptr_t word = a >> (LAI_SEG_SHIFT + 6); /* < LAI_SEG_WORDS iff a < 2^47 */
+    if (LA_UNLIKELY(word >= LAI_SEG_WORDS)) return NULL;
+    uint64_t w = atomic_load_explicit(&lai_seg_bits[word], memory_order_acquire);
+    if (LA_UNLIKELY(!((w >> ((a >> LAI_SEG_SHIFT) & 63)) & 1))) return NULL;
     return (lai_segment_t *)(a & ~(uintptr_t)(LAI_SEG_SIZE - 1));
 }
 
@@ -185,16 +187,36 @@ LA_INTERNAL void lai_big_stats(la_pool_stats_t *out);
 
 /* ---- tags and per-thread state (pool_tags.c) ---------------------------------------------- */
 
+/* Hot counters: each direction's traffic since the thread's last drain packed in one
+ * word, (bytes << LAI_PEND_SHIFT) + operations, so counting an operation is one add
+ * of a per-class constant and the drain test one compare. A drain (lai_fold) moves
+ * both words into the wide counters when either reaches LAI_FOLD_BYTES of bytes;
+ * bytes per operation are >= 16, so the operation field stays below 2^13. */
+#define LAI_PEND_SHIFT 20
+#define LAI_PEND_INC(bytes) (((uint64_t)(bytes) << LAI_PEND_SHIFT) + 1u)
+#define LAI_PEND_LIMIT ((uint64_t)LAI_FOLD_BYTES << LAI_PEND_SHIFT)
+#define LAI_PEND_OPS(w) ((w) & (((uint64_t)1 << LAI_PEND_SHIFT) - 1))
+#define LAI_PEND_BYTES(w) ((w) >> LAI_PEND_SHIFT)
+
 typedef struct lai_counter {
-    _Atomic uint64_t allocs, frees, bytes_in, bytes_out, failures; /* owner writes, anyone reads */
-    uint64_t mark;                                                /* owner only: bytes_in - bytes_out at the last fold */
+    _Atomic uint64_t pend_in, pend_out; /* owner writes, anyone reads: packed, since the last drain */
+    _Atomic uint64_t allocs, frees, bytes_in, bytes_out, failures; /* wide: as of the last drain */
+    _Atomic uint64_t seq;              /* odd while a drain moves pend_* into the wide counters */
+    uint64_t mark;                     /* owner only: bytes_in - bytes_out at the last fold */
 } lai_counter_t;
 
 typedef struct lai_front {
     lai_fitem_t *items;
     uint32_t count;
     uint32_t cap;
+    uint64_t pend_inc;                 /* LAI_PEND_INC(class size) */
+    uint64_t pad_;                     /* 32 bytes: fronts are indexed with a shift */
 } lai_front_t;
+
+/* A thread front's index: [class][kind], so the allocation path needs a shift and an or. */
+#define LAI_FRONT_IDX(kind, cls) ((cls) * LA_POOL_KIND_COUNT + (kind))
+#define LAI_FRONT_KIND(fidx) ((fidx) % LA_POOL_KIND_COUNT)
+#define LAI_FRONT_CLASS(fidx) ((fidx) / LA_POOL_KIND_COUNT)
 
 /* An empty key-cache slot: its key (v >> 14) is above any real key (< 2^34), so it
  * never matches, not even tag 0 of kind 0. */
@@ -206,11 +228,15 @@ typedef struct lai_key_slot {
 } lai_key_slot_t;
 
 typedef struct lai_thread {
+    /* The allocation fast path reads these first: the last (tag, kind) used. */
+    uint64_t mru_key;                         /* (kind << 32) | tag; UINT64_MAX when none */
+    uint32_t mru_idx;
+    lai_counter_t *mru_c;
     struct lai_thread *next, *prev;           /* registry, under the tag lock */
     _Atomic(lai_counter_t *) chunks[LAI_MAX_RECS / LAI_REC_CHUNK];
     lai_key_slot_t key_cache[16];             /* recently used (tag, kind) -> index, counter */
     bool orphan;                              /* the shared state of exited threads */
-    lai_front_t front[LA_POOL_KIND_COUNT * LAI_NCLASSES]; /* [kind * LAI_NCLASSES + class] */
+    lai_front_t front[LA_POOL_KIND_COUNT * LAI_NCLASSES]; /* [LAI_FRONT_IDX(kind, class)] */
 } lai_thread_t;
 
 typedef struct lai_tag_rec {
@@ -228,7 +254,10 @@ typedef struct lai_tag_rec {
 
 /* The calling thread's state (created on first use; the orphan after thread exit). */
 LA_INTERNAL lai_thread_t *lai_thread_slow(void);
-LA_INTERNAL extern _Thread_local lai_thread_t *lai_tl_thread;
+/* initial-exec here too, not only at the definition: without it every file that reads
+ * the pointer in a -fPIC build calls __tls_get_addr (general dynamic), and the call
+ * makes the fast paths save registers even where the linker relaxes it away. */
+LA_INTERNAL extern _Thread_local lai_thread_t *lai_tl_thread __attribute__((tls_model("initial-exec")));
 static inline lai_thread_t *lai_thread(void) {
     lai_thread_t *t = lai_tl_thread;
     return LA_LIKELY(t != NULL) ? t : lai_thread_slow();
@@ -240,7 +269,7 @@ LA_INTERNAL void lai_orphan_lock(lai_thread_t *t);
 LA_INTERNAL void lai_orphan_unlock(lai_thread_t *t);
 
 /* Record index of (tag, kind), creating it; 0 when the table is full or the tag is
- * not valid. Fills the thread's key cache (never the orphan's). */
+ * not valid. Fills the thread's key cache and most-recent key (never the orphan's). */
 LA_INTERNAL uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind);
 static inline unsigned lai_key_hash(la_tag_t tag, unsigned kind) {
     return (uint32_t)((tag + kind) * 0x9E3779B1u) >> 28;
@@ -272,33 +301,38 @@ static inline void lai_bump(_Atomic uint64_t *c, uint64_t by) {
                           memory_order_relaxed);
 }
 
-/* Fold this thread's drift (bytes_in - bytes_out - mark) into the record's total:
- * peak and soft budget checks happen here. */
+/* Drain this thread's packed words into the wide counters, then fold its drift
+ * (bytes_in - bytes_out - mark) into the record's total: peak and soft budget
+ * checks happen here. Owner only (the orphan's under its lock). */
 LA_INTERNAL void lai_fold(uint32_t idx, lai_counter_t *c);
 /* Charge an allocation of `bytes` to a budgeted record: 0, or EDQUOT (nothing charged). */
 LA_INTERNAL int lai_budget_charge(uint32_t idx, lai_counter_t *c, uint64_t bytes);
+/* Count one operation of `bytes` straight into the wide counters and fold (blocks
+ * of LAI_FOLD_BYTES or more, which the packed words are not made for). */
+LA_INTERNAL void lai_count_wide(uint32_t idx, lai_counter_t *c, bool is_free, uint64_t bytes);
 
-/* True when adding `bytes` took the cumulative counter `now` across a multiple of
- * LAI_FOLD_BYTES: threads fold every 64 KiB of allocation or free traffic, which
- * costs one AND and one compare on the hot path. */
-static inline bool lai_fold_due(uint64_t now, uint64_t bytes) {
-    return ((now - bytes) ^ now) >= (uint64_t)LAI_FOLD_BYTES;
+/* Count an operation on this thread's counter: one add to the packed word; a drain
+ * every LAI_FOLD_BYTES of traffic in either direction (or every operation of a
+ * budgeted record). */
+static inline void lai_count(uint32_t idx, lai_counter_t *c, bool is_free, uint64_t bytes,
+                             bool budgeted) {
+    if (LA_UNLIKELY(bytes >= LAI_FOLD_BYTES)) {
+        lai_count_wide(idx, c, is_free, bytes);
+        return;
+    }
+    _Atomic uint64_t *pw = is_free ? &c->pend_out : &c->pend_in;
+    uint64_t w = atomic_load_explicit(pw, memory_order_relaxed) + LAI_PEND_INC(bytes);
+    atomic_store_explicit(pw, w, memory_order_relaxed);
+    if (LA_UNLIKELY(w >= LAI_PEND_LIMIT || budgeted)) lai_fold(idx, c);
 }
-
 static inline void lai_count_alloc(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes) {
     (void)t;
-    lai_bump(&c->allocs, 1);
-    uint64_t in = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) + bytes;
-    atomic_store_explicit(&c->bytes_in, in, memory_order_relaxed);
-    if (LA_UNLIKELY(lai_fold_due(in, bytes))) lai_fold(idx, c);
+    lai_count(idx, c, false, bytes, false);
 }
 static inline void lai_count_free(lai_thread_t *t, uint32_t idx, lai_counter_t *c, uint64_t bytes,
                                   bool budgeted) {
     (void)t;
-    lai_bump(&c->frees, 1);
-    uint64_t out = atomic_load_explicit(&c->bytes_out, memory_order_relaxed) + bytes;
-    atomic_store_explicit(&c->bytes_out, out, memory_order_relaxed);
-    if (LA_UNLIKELY(lai_fold_due(out, bytes) || budgeted)) lai_fold(idx, c);
+    lai_count(idx, c, true, bytes, budgeted);
 }
 
 /* Fold every counter of the calling thread that drifted (readers do this first). */

@@ -280,7 +280,7 @@ static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
     s->unit_mask = (uint16_t)c->unit_mask;
     s->unit_shift = (uint8_t)c->unit_shift;
     s->per_unit = (uint16_t)c->per_unit;
-    s->front_idx = (uint16_t)(kind * LAI_NCLASSES + cls);
+    s->front_idx = (uint16_t)LAI_FRONT_IDX(kind, cls);
     atomic_store_explicit(&s->meta, meta, memory_order_release);
     *out = s;
     return 0;

@@ -7,7 +7,12 @@
  * counters indexed the same way (allocs, frees, bytes in, bytes out, failures):
  * the owner updates them with plain relaxed load+store (no atomic read-modify-write,
  * no shared cache line), readers sum every thread's counters plus the totals left
- * by exited threads. A block freed on another thread is counted as a free by that
+ * by exited threads. On the hot path each direction is one packed word,
+ * (bytes << LAI_PEND_SHIFT) + operations since the last drain, so an operation is
+ * one add; lai_fold drains both words into the wide counters every LAI_FOLD_BYTES
+ * of traffic. A drain is the only write that moves counts between fields, so it is
+ * bracketed by the counter's `seq` (odd while draining) and readers retry around
+ * it (a seqlock with one writer, the owner): sums stay exact and never go back. A block freed on another thread is counted as a free by that
  * thread, so the sums stay exact whichever thread frees.
  *
  * Why: PoolMon-style accounting must be exact, yet a global atomic per allocation
@@ -17,9 +22,9 @@
  *
  * Peaks and budgets: exact current bytes need a sum over threads, so each thread
  * folds its drift (bytes_in - bytes_out - mark) into the record's `folded` total
- * whenever its allocation or free traffic on the record crosses a multiple of
- * LAI_FOLD_BYTES (an AND and a compare on the hot path), at exit, and when it reads
- * the counters; the peak is taken at fold points and at every read. Records with a budget fold on every operation, which makes their
+ * whenever its allocation or free traffic on the record since its last fold
+ * reaches LAI_FOLD_BYTES (a compare of the packed word on the hot path), at exit,
+ * and when it reads the counters; the peak is taken at fold points and at every read. Records with a budget fold on every operation, which makes their
  * budget checks and peaks exact at the price of one atomic add per operation.
  *
  * Invariants:
@@ -62,6 +67,7 @@ static void init_once(void) {
     if (!atomic_load_explicit(&init_state, memory_order_relaxed)) {
         (void)la_prim_tls_create(&exit_key, thread_exit);
         for (size_t i = 0; i < LA_ARRAY_SIZE(orphan.key_cache); ++i) orphan.key_cache[i].v = LAI_KEY_EMPTY;
+        orphan.mru_key = UINT64_MAX;
         atomic_store_explicit(&init_state, 1, memory_order_release);
     }
     la_prim_lock_release(&reg_lock);
@@ -83,6 +89,7 @@ lai_thread_t *lai_thread_slow(void) {
     lai_thread_t *t = calloc(1, sizeof *t);
     if (!t) return &orphan;
     for (size_t i = 0; i < LA_ARRAY_SIZE(t->key_cache); ++i) t->key_cache[i].v = LAI_KEY_EMPTY;
+    t->mru_key = UINT64_MAX;
     la_prim_lock_acquire(&reg_lock);
     t->next = threads;
     if (threads) threads->prev = t;
@@ -168,6 +175,9 @@ uint32_t lai_tag_index_slow(lai_thread_t *t, la_tag_t tag, unsigned kind) {
             lai_key_slot_t *ks = &t->key_cache[lai_key_hash(tag, kind)];
             ks->v = (key << 14) | idx;
             ks->c = c;
+            t->mru_key = key;
+            t->mru_idx = idx;
+            t->mru_c = c;
         }
     }
     return idx;
@@ -204,12 +214,44 @@ static void check_soft(lai_tag_rec_t *r, int64_t now) {
 
 /* This thread's drift of the record since its last fold (owner only). */
 static int64_t drift(const lai_counter_t *c) {
-    uint64_t net = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) -
-                   atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
+    uint64_t net = atomic_load_explicit(&c->bytes_in, memory_order_relaxed) +
+                   LAI_PEND_BYTES(atomic_load_explicit(&c->pend_in, memory_order_relaxed)) -
+                   atomic_load_explicit(&c->bytes_out, memory_order_relaxed) -
+                   LAI_PEND_BYTES(atomic_load_explicit(&c->pend_out, memory_order_relaxed));
     return (int64_t)(net - c->mark);
 }
 
+/* Move the packed words into the wide counters (owner only). Readers see the move
+ * as a whole: they retry while `seq` is odd or changed under them (a seqlock whose
+ * writer is the counter's owner, so the fast path never touches `seq`). */
+static void drain(lai_counter_t *c) {
+    uint64_t in = atomic_load_explicit(&c->pend_in, memory_order_relaxed);
+    uint64_t out = atomic_load_explicit(&c->pend_out, memory_order_relaxed);
+    if (!in && !out) return;
+    uint64_t q = atomic_load_explicit(&c->seq, memory_order_relaxed);
+    atomic_store_explicit(&c->seq, q + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    lai_bump(&c->allocs, LAI_PEND_OPS(in));
+    lai_bump(&c->bytes_in, LAI_PEND_BYTES(in));
+    lai_bump(&c->frees, LAI_PEND_OPS(out));
+    lai_bump(&c->bytes_out, LAI_PEND_BYTES(out));
+    atomic_store_explicit(&c->pend_in, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->pend_out, 0, memory_order_relaxed);
+    atomic_store_explicit(&c->seq, q + 2, memory_order_release);
+}
+
+void lai_count_wide(uint32_t idx, lai_counter_t *c, bool is_free, uint64_t bytes) {
+    uint64_t q = atomic_load_explicit(&c->seq, memory_order_relaxed);
+    atomic_store_explicit(&c->seq, q + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    lai_bump(is_free ? &c->frees : &c->allocs, 1);
+    lai_bump(is_free ? &c->bytes_out : &c->bytes_in, bytes);
+    atomic_store_explicit(&c->seq, q + 2, memory_order_release);
+    lai_fold(idx, c);
+}
+
 void lai_fold(uint32_t idx, lai_counter_t *c) {
+    drain(c);
     int64_t d = drift(c);
     c->mark += (uint64_t)d;
     if (!d) return;
@@ -280,12 +322,28 @@ int la_pool_tag_budget_set(la_tag_t tag, la_pool_kind_t kind, uint64_t soft_byte
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-static void add_counters(const lai_counter_t *c, la_pool_tag_info_t *o, uint64_t *in, uint64_t *out) {
-    o->allocs += atomic_load_explicit(&c->allocs, memory_order_relaxed);
-    o->frees += atomic_load_explicit(&c->frees, memory_order_relaxed);
+static void add_counters(lai_counter_t *c, la_pool_tag_info_t *o, uint64_t *in, uint64_t *out) {
+    uint64_t q, pi, po, a, f, bi, bo;
+    for (;;) {
+        q = atomic_load_explicit(&c->seq, memory_order_acquire);
+        if (q & 1) { /* the owner is draining: a few stores, then it is done */
+            la_prim_yield();
+            continue;
+        }
+        pi = atomic_load_explicit(&c->pend_in, memory_order_relaxed);
+        po = atomic_load_explicit(&c->pend_out, memory_order_relaxed);
+        a = atomic_load_explicit(&c->allocs, memory_order_relaxed);
+        f = atomic_load_explicit(&c->frees, memory_order_relaxed);
+        bi = atomic_load_explicit(&c->bytes_in, memory_order_relaxed);
+        bo = atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&c->seq, memory_order_relaxed) == q) break;
+    }
+    o->allocs += a + LAI_PEND_OPS(pi);
+    o->frees += f + LAI_PEND_OPS(po);
     o->failures += atomic_load_explicit(&c->failures, memory_order_relaxed);
-    *in += atomic_load_explicit(&c->bytes_in, memory_order_relaxed);
-    *out += atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
+    *in += bi + LAI_PEND_BYTES(pi);
+    *out += bo + LAI_PEND_BYTES(po);
 }
 
 static void thread_add(const lai_thread_t *t, uint32_t idx, la_pool_tag_info_t *o, uint64_t *in,
@@ -352,7 +410,7 @@ static void thread_exit(void *value) {
     uint32_t n = atomic_load_explicit(&nrecs, memory_order_acquire);
     for (uint32_t i = 1; i < n; ++i) {
         lai_counter_t *chunk = atomic_load_explicit(&t->chunks[i / LAI_REC_CHUNK], memory_order_relaxed);
-        if (chunk && drift(&chunk[i % LAI_REC_CHUNK])) lai_fold(i, &chunk[i % LAI_REC_CHUNK]);
+        if (chunk) lai_fold(i, &chunk[i % LAI_REC_CHUNK]); /* drains: the wide counters are whole */
     }
     la_prim_lock_acquire(&reg_lock);
     for (uint32_t i = 1; i < n; ++i) {

@@ -211,7 +211,7 @@ static void t_front_is_bounded(void **state) {
     for (unsigned i = 0; i < n; ++i) v[i] = la_pool_alloc(LA_POOL_PAGED, 4096, tag, 0);
     for (unsigned i = 0; i < n; ++i) la_pool_free(v[i]);
     lai_thread_t *t = lai_thread();
-    assert_true(t->front[LA_POOL_KIND_PAGED * LAI_NCLASSES + c].count <= lai_classes[c].front_cap);
+    assert_true(t->front[LAI_FRONT_IDX(LA_POOL_KIND_PAGED, c)].count <= lai_classes[c].front_cap);
     assert_true(lai_front_cached_bytes(t) > 0);
     la_pool_trim();
     assert_int_equal(lai_front_cached_bytes(t), 0);
