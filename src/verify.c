@@ -347,7 +347,9 @@ int lai_verify_new(const char *name, bool has_ctor, lai_verify_t **out) {
     v->vf_redzone = (c.flags & VF_REDZONE) ? c.redzone : 0;
     v->vf_fail_nth = c.fail_nth;
     v->vf_fail_all = c.fail_share >= 1.0;
-    v->vf_fail_threshold = c.fail_share > 0 ? (uint64_t)(c.fail_share * 18446744073709551615.0) : 0;
+    /* share < 1 is at most 1 - 2^-53, so share * 2^64 fits in a uint64_t. */
+    v->vf_fail_threshold =
+        c.fail_share > 0 && c.fail_share < 1.0 ? (uint64_t)(c.fail_share * 18446744073709551616.0) : 0;
     uint64_t h = 1469598103934665603ull; /* FNV-1a of the name */
     for (const char *p = name; *p; ++p) h = (h ^ (unsigned char)*p) * 1099511628211ull;
     v->vf_seed = c.seed ^ h;
