@@ -47,7 +47,7 @@
  * la_pool_snapshot). The background thread takes only pub.lock; la_publish_stop
  * joins it holding pub.ctl only.
  */
-#include "publish_impl.h"
+#include "prim/prim.h"
 #include "prim/prim.h"
 
 #include <lookaside/publish.h>
@@ -259,18 +259,18 @@ static void seq_write(unsigned char *map, const uint64_t *w, size_t words) {
 /* A file for `body_bytes` of body (with room to grow) at `path`; *map, *size set. */
 static int new_file(const char *path, size_t body_bytes, uint64_t seq, unsigned char **map,
                     size_t *size) {
-    size_t page = lai_pubmap_page(), want;
+    size_t page = la_prim_caps()->page_size, want;
     if (lai_mul_overflows(body_bytes, 2, &want) || lai_add_overflows(want, HDR_BYTES, &want) ||
         lai_align_up_overflows(want, page, &want))
         return ENOMEM;
     void *m;
-    int err = lai_pubmap_create(path, want, &m);
+    int err = la_prim_file_map_create(path, want, &m);
     if (err) return err;
     unsigned char *b = m;
     uint32_t h32[4] = {LA_PUBLISH_MAGIC, HDR_BYTES, LA_PUBLISH_LAYOUT_VERSION, 0};
     memcpy(b, h32, sizeof h32);
     *hdr64(b, HDR_CAPACITY) = want - HDR_BYTES;
-    *hdr64(b, HDR_PID) = lai_pubmap_pid();
+    *hdr64(b, HDR_PID) = la_prim_process_id();
     __atomic_store_n(hdr64(b, HDR_SEQ), seq, __ATOMIC_RELEASE);
     *map = b;
     *size = want;
@@ -290,13 +290,13 @@ static int publish_locked(void) {
         err = new_file(tmp, bytes, pub.publications * 2, &m, &size);
         if (err) return err;
         seq_write(m, pub.body.w, pub.body.words);
-        err = lai_pubmap_rename(tmp, pub.path);
+        err = la_prim_file_rename(tmp, pub.path);
         if (err) {
-            lai_pubmap_unlink(tmp);
-            lai_pubmap_unmap(m, size);
+            la_prim_file_unlink(tmp);
+            la_prim_file_unmap(m, size);
             return err;
         }
-        if (pub.map) lai_pubmap_unmap(pub.map, pub.map_size);
+        if (pub.map) la_prim_file_unmap(pub.map, pub.map_size);
         pub.map = m;
         pub.map_size = size;
     } else {
@@ -306,7 +306,7 @@ static int publish_locked(void) {
     return 0;
 }
 
-static bool mine(void) { return pub.active && pub.owner == lai_pubmap_pid(); }
+static bool mine(void) { return pub.active && pub.owner == la_prim_process_id(); }
 
 int la_publish_now(void) {
     la_prim_lock_acquire(&pub.lock);
@@ -344,12 +344,12 @@ int la_publish_start(const char *path, unsigned interval_ms) {
         err = EBUSY;
     } else {
         /* A forked child inherits its parent's state: forget it, keep the parent's file. */
-        if (pub.map) lai_pubmap_unmap(pub.map, pub.map_size);
+        if (pub.map) la_prim_file_unmap(pub.map, pub.map_size);
         pub.map = NULL;
         pub.map_size = 0;
         pub.thread_running = false;
         memcpy(pub.path, p, sizeof p);
-        pub.owner = lai_pubmap_pid();
+        pub.owner = la_prim_process_id();
         pub.publications = 0;
         pub.interval_ms = interval_ms;
         pub.active = true;
@@ -363,9 +363,9 @@ int la_publish_start(const char *path, unsigned interval_ms) {
         if (err) {
             la_prim_lock_acquire(&pub.lock);
             pub.active = false;
-            lai_pubmap_unmap(pub.map, pub.map_size);
+            la_prim_file_unmap(pub.map, pub.map_size);
             pub.map = NULL;
-            lai_pubmap_unlink(pub.path);
+            la_prim_file_unlink(pub.path);
             la_prim_lock_release(&pub.lock);
         } else {
             pub.thread_running = true;
@@ -394,10 +394,10 @@ int la_publish_stop(void) {
     }
     la_prim_lock_acquire(&pub.lock);
     pub.active = false;
-    lai_pubmap_unmap(pub.map, pub.map_size);
+    la_prim_file_unmap(pub.map, pub.map_size);
     pub.map = NULL;
     pub.map_size = 0;
-    lai_pubmap_unlink(pub.path);
+    la_prim_file_unlink(pub.path);
     free(pub.body.w);
     pub.body = (body_t){0};
     la_prim_lock_release(&pub.lock);
@@ -412,11 +412,11 @@ bool la_publish_active(void) {
     return on;
 }
 
-const char *la_publish_dir(void) { return lai_pubmap_dir(); }
+const char *la_publish_dir(void) { return la_prim_shared_dir(); }
 
 size_t la_publish_default_path(uint64_t pid, char *buf, size_t cap) {
-    if (!pid) pid = lai_pubmap_pid();
-    int n = snprintf(buf, cap, "%s/lookaside-%" PRIu64, lai_pubmap_dir(), pid);
+    if (!pid) pid = la_prim_process_id();
+    int n = snprintf(buf, cap, "%s/lookaside-%" PRIu64, la_prim_shared_dir(), pid);
     return n > 0 ? (size_t)n : 0;
 }
 
@@ -560,7 +560,7 @@ int la_publish_read(const char *path, la_published_t **out) {
     if (!path || !out) return EINVAL;
     const void *m;
     size_t size;
-    int err = lai_pubmap_open(path, &m, &size);
+    int err = la_prim_file_map_open(path, &m, &size);
     if (err) return err;
     const unsigned char *map = m;
     uint32_t h32[4] = {0};
@@ -579,7 +579,7 @@ int la_publish_read(const char *path, la_published_t **out) {
             free(w);
         }
     }
-    lai_pubmap_unmap(m, size);
+    la_prim_file_unmap(m, size);
     return err;
 }
 

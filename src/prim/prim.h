@@ -244,4 +244,21 @@ LA_INTERNAL bool la_prim_cas16(la_prim_u128_t *target, la_prim_u128_t *expected,
 /* A 16-byte load that is never torn (may be implemented as a CAS). */
 LA_INTERNAL la_prim_u128_t la_prim_load16(la_prim_u128_t *target);
 
+
+/* ---- shared files ------------------------------------------------------------------------------ */
+
+/* Create (or truncate) `path` with mode 0600, size it to `size` bytes (zero-filled)
+ * and map it read-write, shared. The file is complete and mapped when this returns.
+ * Used by the statistics publisher. */
+LA_INTERNAL int la_prim_file_map_create(const char *path, size_t size, void **map);
+/* Map an existing file read-only, shared; *size is its size at open time. */
+LA_INTERNAL int la_prim_file_map_open(const char *path, const void **map, size_t *size);
+LA_INTERNAL void la_prim_file_unmap(const void *map, size_t size);
+/* Atomically replace `to` by `from` (readers opening `to` see the old or the new file). */
+LA_INTERNAL int la_prim_file_rename(const char *from, const char *to);
+LA_INTERNAL int la_prim_file_unlink(const char *path);
+/* This process's id, and the directory for shared-memory files ("/dev/shm"). */
+LA_INTERNAL uint64_t la_prim_process_id(void);
+LA_INTERNAL const char *la_prim_shared_dir(void);
+
 #endif /* LA_PRIM_H */

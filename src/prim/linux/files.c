@@ -1,15 +1,14 @@
-/* publish_map.c — the file-mapping seam of the statistics publisher.
+/* files.c — shared files mapped into memory, and the process id (Linux).
  *
  * What: create, map, replace and remove the shared-memory file a publishing
- * process writes its snapshot into (src/publish.c), and open it read-only in a
- * viewer. Why a file of its own: these are the publisher's only OS calls, kept
- * in one place so src/publish.c stays portable C11 (see publish_impl.h).
+ * process writes its statistics snapshot into (src/publish.c), and open it
+ * read-only in a viewer. Why here: these are OS calls, and the platform layer is
+ * the only OS-aware code (contract in prim.h).
  * Invariants: a file is created complete (sized, zero-filled) before anyone is
  * told its name; files are never shrunk while mapped (a reader never faults).
  * Lock order: none (no library locks are taken here). */
 #define _POSIX_C_SOURCE 200809L /* open, ftruncate, mmap, fchmod under -std=c11 */
-#include "publish_impl.h"
-#include "prim/prim.h"
+#include "../prim.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int lai_pubmap_create(const char *path, size_t size, void **map) {
+int la_prim_file_map_create(const char *path, size_t size, void **map) {
     if (!path || !*path || !size || !map) return EINVAL;
     int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return errno;
@@ -38,7 +37,7 @@ int lai_pubmap_create(const char *path, size_t size, void **map) {
     return 0;
 }
 
-int lai_pubmap_open(const char *path, const void **map, size_t *size) {
+int la_prim_file_map_open(const char *path, const void **map, size_t *size) {
     if (!path || !map || !size) return EINVAL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return errno;
@@ -58,16 +57,15 @@ int lai_pubmap_open(const char *path, const void **map, size_t *size) {
     return 0;
 }
 
-void lai_pubmap_unmap(const void *map, size_t size) {
+void la_prim_file_unmap(const void *map, size_t size) {
     if (map) munmap((void *)(uintptr_t)map, size);
 }
 
-int lai_pubmap_rename(const char *from, const char *to) { return rename(from, to) == 0 ? 0 : errno; }
+int la_prim_file_rename(const char *from, const char *to) { return rename(from, to) == 0 ? 0 : errno; }
 
-int lai_pubmap_unlink(const char *path) { return unlink(path) == 0 ? 0 : errno; }
+int la_prim_file_unlink(const char *path) { return unlink(path) == 0 ? 0 : errno; }
 
-uint64_t lai_pubmap_pid(void) { return (uint64_t)getpid(); }
+uint64_t la_prim_process_id(void) { return (uint64_t)getpid(); }
 
-const char *lai_pubmap_dir(void) { return "/dev/shm"; }
+const char *la_prim_shared_dir(void) { return "/dev/shm"; }
 
-size_t lai_pubmap_page(void) { return la_prim_caps()->page_size; }
