@@ -383,9 +383,8 @@ static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t ta
     _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_acquire);
     if (LA_UNLIKELY(!meta)) goto general;
     uint32_t so = (uint32_t)a & (uint32_t)(LAI_SLAB_SIZE - 1);
-    uint32_t in = so & s->unit_mask;
-    uint32_t j = lai_div(in, s->size_inv);
-    if (LA_UNLIKELY(j * s->size != in || j >= s->per_unit)) goto general;
+    uint32_t j;
+    if (LA_UNLIKELY(!lai_slot_of(so & s->unit_mask, s->size_inv, &j) || j >= s->per_unit)) goto general;
     meta += (so >> s->unit_shift) * s->per_unit + j;
     uint32_t idx = atomic_load_explicit(meta, memory_order_relaxed);
     if (LA_UNLIKELY(idx == 0 || atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) != 0))

@@ -70,6 +70,18 @@ static inline uint32_t lai_div(uint32_t x, uint32_t inv) {
     return (uint32_t)(((uint64_t)x * inv) >> 32);
 }
 
+/* Slot of offset x (< 2^16) for a slot size d (<= 2^15) with inv = ceil(2^32 / d):
+ * true with *j = x / d when x is an exact multiple of d. With inv = (2^32 + r) / d,
+ * x = j d + k gives x * inv = j 2^32 + (j r + k inv), and j r < 2^16 < inv while
+ * k inv + j r < 2^32 for 0 < k < d: the low half is below inv iff k == 0, so one
+ * multiply gives both the quotient and the test (checked for every class and
+ * offset by tests/unit/test_pool_slab.c). */
+static inline bool lai_slot_of(uint32_t x, uint32_t inv, uint32_t *j) {
+    uint64_t prod = (uint64_t)x * inv;
+    *j = (uint32_t)(prod >> 32);
+    return (uint32_t)prod < inv;
+}
+
 /* ---- slabs and segments (pool_slab.c) -------------------------------------------------- */
 
 enum { LAI_SLAB_UNUSED = 0, LAI_SLAB_ACTIVE, LAI_SLAB_DISCARDED };
@@ -142,9 +154,8 @@ static inline int lai_slab_resolve(const void *p, lai_blockref_t *ref) {
     _Atomic uint32_t *meta = atomic_load_explicit(&s->meta, memory_order_acquire);
     if (LA_UNLIKELY(!meta)) return EFAULT;
     uint32_t so = off & (uint32_t)(LAI_SLAB_SIZE - 1);
-    uint32_t in = so & s->unit_mask;
-    uint32_t j = lai_div(in, s->size_inv);
-    if (LA_UNLIKELY(j * s->size != in || j >= s->per_unit)) return EFAULT;
+    uint32_t j;
+    if (LA_UNLIKELY(!lai_slot_of(so & s->unit_mask, s->size_inv, &j) || j >= s->per_unit)) return EFAULT;
     ref->slab = s;
     ref->meta = meta + ((so >> s->unit_shift) * s->per_unit + j);
     return 0;

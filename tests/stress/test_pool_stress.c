@@ -2,7 +2,8 @@
  * kinds, blocks handed to other threads and freed there. Every block carries a
  * stamp (its own address and a serial) checked on free, so a block handed out
  * twice or corrupted is caught; the census at the end compares the pool's
- * per-tag counters with the test's own counts (exact under cross-thread frees). */
+ * per-tag counters with the test's own counts (exact under cross-thread frees).
+ * Reads racing with a thread's counter drains never see counts go back. */
 #define _GNU_SOURCE
 #include "test_support.h"
 
@@ -182,10 +183,62 @@ static void t_budget_exact_under_threads(void **state) {
     assert_int_equal(la_pool_tag_budget_set(budget_tag, LA_POOL_KIND_PAGED, 0, 0), 0);
 }
 
+/* ---- readers during drains ----------------------------------------------------------
+ * A thread's counts live in packed words drained into wide counters every 64 KiB
+ * of traffic; a reader that caught a drain half done would see counts drop (or
+ * double). One thread allocates and frees 16-byte blocks (a drain every 4096
+ * pairs) while this thread reads the record as fast as it can: counts never go
+ * back, at most one block is ever outstanding, and the final figures are exact. */
+static const la_tag_t mono_tag = LA_TAG('M', 'o', 'n', 'o');
+static _Atomic int mono_done;
+static uint64_t mono_pairs;
+
+static void *mono_worker(void *arg) {
+    (void)arg;
+    for (uint64_t i = 0; i < mono_pairs; ++i) {
+        char *p = la_pool_alloc(LA_POOL_PAGED, 16, mono_tag, 0);
+        if (!p) abort();
+        p[0] = (char)i;
+        la_pool_free(p);
+    }
+    atomic_store(&mono_done, 1);
+    return NULL;
+}
+
+static void t_reads_during_drains_never_go_back(void **state) {
+    (void)state;
+    mono_pairs = la_test_under_sanitizer() ? 200000 : 2000000;
+    void *warm = la_pool_alloc(LA_POOL_PAGED, 16, mono_tag, 0); /* the record exists */
+    la_pool_free(warm);
+    la_pool_tag_info_t a, b;
+    assert_int_equal(la_pool_tag_query(mono_tag, LA_POOL_KIND_PAGED, &a), 0);
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, mono_worker, NULL), 0);
+    uint64_t reads = 0;
+    while (!atomic_load(&mono_done)) {
+        assert_int_equal(la_pool_tag_query(mono_tag, LA_POOL_KIND_PAGED, &b), 0);
+        if (b.allocs < a.allocs || b.frees < a.frees)
+            fail_msg("counts went back: allocs %llu -> %llu, frees %llu -> %llu",
+                     (unsigned long long)a.allocs, (unsigned long long)b.allocs,
+                     (unsigned long long)a.frees, (unsigned long long)b.frees);
+        assert_true(b.outstanding <= 1);
+        assert_true(b.bytes <= 16);
+        a = b;
+        ++reads;
+    }
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(la_pool_tag_query(mono_tag, LA_POOL_KIND_PAGED, &b), 0);
+    assert_int_equal(b.allocs, 1 + mono_pairs);
+    assert_int_equal(b.frees, 1 + mono_pairs);
+    assert_int_equal(b.bytes, 0);
+    assert_true(reads > 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_threads_census),
         cmocka_unit_test(t_budget_exact_under_threads),
+        cmocka_unit_test(t_reads_during_drains_never_go_back),
     };
     return la_test_run("pool_stress", tests);
 }

@@ -27,6 +27,14 @@ static void t_class_table(void **state) {
         assert_true(k->front_cap >= 4 && k->front_cap <= LAI_FRONT_MAX);
         /* Exact division for every offset inside a slab. */
         for (uint32_t x = 0; x < LAI_SLAB_SIZE; ++x) assert_int_equal(lai_div(x, k->size_inv), x / k->size);
+        /* The free path's one-multiply slot test: a slot start iff a multiple, with
+         * the quotient, for every offset. */
+        for (uint32_t x = 0; x < LAI_SLAB_SIZE; ++x) {
+            uint32_t j = UINT32_MAX;
+            bool exact = lai_slot_of(x, k->size_inv, &j);
+            if (exact != (x % k->size == 0)) fail_msg("class %u offset %u: slot test %d", k->size, x, exact);
+            if (exact) assert_int_equal(j, x / k->size);
+        }
     }
     assert_int_equal(lai_classes[LAI_NCLASSES - 1].size, LAI_SLAB_MAX_BLOCK);
 }
