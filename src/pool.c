@@ -204,7 +204,7 @@ static LA_NOINLINE void *alloc_slow(unsigned type, size_t size, la_tag_t tag, un
     lai_thread_t *t = lai_tl_thread;
     unsigned kind = la_pool_kind_of(type);
     uint64_t key = ((uint64_t)kind << 32) | tag;
-    if (t != NULL && size <= LAI_UNIT && key != t->mru_key &&
+    if (t != &lai_no_thread && size <= LAI_UNIT && key != t->mru_key &&
         ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0) {
         const lai_key_slot_t *ks = &t->key_cache[lai_key_hash(tag, kind)];
         if ((ks->v >> 14) == key) {
@@ -223,8 +223,8 @@ void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
      * never on the orphan), and a block in the thread front: a pop, one slot-record
      * store and one add to the packed counter. Anything else, and every failure,
      * goes through alloc_slow. */
-    lai_thread_t *t = lai_tl_thread;
-    if (LA_LIKELY(t != NULL && size <= LAI_UNIT &&
+    lai_thread_t *t = lai_tl_thread; /* lai_no_thread fails the key test */
+    if (LA_LIKELY(size <= LAI_UNIT &&
                   ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0 &&
                   atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) == 0 &&
                   /* type is the kind here (no modifier bits) */
@@ -374,7 +374,7 @@ static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t ta
     lai_thread_t *t = lai_tl_thread;
     uintptr_t a = (uintptr_t)p;
     uintptr_t word = a >> (LAI_SEG_SHIFT + 6); /* lai_slab_resolve, written out */
-    if (LA_UNLIKELY(tag != 0 || t == NULL || word >= LAI_SEG_WORDS)) goto general;
+    if (LA_UNLIKELY(tag != 0 || word >= LAI_SEG_WORDS)) goto general;
     if (LA_UNLIKELY(!((atomic_load_explicit(&lai_seg_bits[word], memory_order_acquire) >>
                        ((a >> LAI_SEG_SHIFT) & 63)) & 1)))
         goto general;

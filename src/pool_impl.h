@@ -265,13 +265,17 @@ typedef struct lai_tag_rec {
 
 /* The calling thread's state (created on first use; the orphan after thread exit). */
 LA_INTERNAL lai_thread_t *lai_thread_slow(void);
+/* What lai_tl_thread points to while a thread has no state of its own (never NULL,
+ * so the fast paths need no test of their own): never written, its most-recent key
+ * never matches and it has no counters, so both fast paths fall through. */
+LA_INTERNAL extern lai_thread_t lai_no_thread;
 /* initial-exec here too, not only at the definition: without it every file that reads
  * the pointer in a -fPIC build calls __tls_get_addr (general dynamic), and the call
  * makes the fast paths save registers even where the linker relaxes it away. */
 LA_INTERNAL extern _Thread_local lai_thread_t *lai_tl_thread __attribute__((tls_model("initial-exec")));
 static inline lai_thread_t *lai_thread(void) {
     lai_thread_t *t = lai_tl_thread;
-    return LA_LIKELY(t != NULL) ? t : lai_thread_slow();
+    return LA_LIKELY(t != &lai_no_thread) ? t : lai_thread_slow();
 }
 /* The state shared by threads that already exited (and used when a thread's own
  * state cannot be allocated). Operations on it hold its lock. */

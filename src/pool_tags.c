@@ -53,7 +53,8 @@ static lai_thread_t orphan = {.orphan = true};
 static la_prim_lock_t orphan_lock = LA_PRIM_LOCK_INIT;
 _Atomic uint32_t lai_budgeted_recs;
 
-_Thread_local lai_thread_t *lai_tl_thread __attribute__((tls_model("initial-exec")));
+lai_thread_t lai_no_thread = {.mru_key = UINT64_MAX};
+_Thread_local lai_thread_t *lai_tl_thread __attribute__((tls_model("initial-exec"))) = &lai_no_thread;
 static _Thread_local bool tl_exited __attribute__((tls_model("initial-exec")));
 
 static la_prim_tls_key_t exit_key;
@@ -267,7 +268,7 @@ void lai_fold(uint32_t idx, lai_counter_t *c) {
 
 void lai_fold_self(void) {
     lai_thread_t *t = lai_tl_thread;
-    if (!t) return;
+    if (t == &lai_no_thread) return;
     uint32_t n = atomic_load_explicit(&nrecs, memory_order_acquire);
     for (uint32_t i = 1; i < n; ++i) {
         lai_counter_t *chunk = atomic_load_explicit(&t->chunks[i / LAI_REC_CHUNK], memory_order_relaxed);
@@ -430,6 +431,6 @@ static void thread_exit(void *value) {
     for (size_t i = 0; i < LA_ARRAY_SIZE(t->chunks); ++i)
         free(atomic_load_explicit(&t->chunks[i], memory_order_relaxed));
     free(t);
-    lai_tl_thread = NULL;
+    lai_tl_thread = &lai_no_thread;
     tl_exited = true; /* later calls on this thread (other exit hooks) use the orphan */
 }
