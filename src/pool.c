@@ -396,7 +396,7 @@ static inline __attribute__((always_inline)) void free_fast(void *p, la_tag_t ta
         if (LA_UNLIKELY(c == NULL)) goto general;
         c += idx % LAI_REC_CHUNK;
     }
-    lai_front_t *f = &t->front[s->front_idx];
+    lai_front_t *f = (lai_front_t *)(void *)((char *)t + s->front_off); /* &t->front[front_idx] */
     uint32_t n = f->count;
     lai_fitem_t *items = f->items;
     uint64_t inc = f->pend_inc;

@@ -96,6 +96,8 @@ typedef struct lai_slab {
     uint8_t kind;
     uint16_t per_unit;
     uint16_t front_idx;               /* LAI_FRONT_IDX(kind, class) */
+    uint32_t front_off;               /* byte offset of that front in lai_thread_t */
+    uint32_t pad0_;
     const lai_class_t *klass;
     /* Under the class lock: */
     char *base;
@@ -107,7 +109,7 @@ typedef struct lai_slab {
     bool listed;                      /* on its class's available list */
     bool in_empty;                    /* wholly free and resident: on the global empty list */
     struct lai_slab *e_next, *e_prev; /* global empty list (oldest first), under its lock */
-    char pad_[32];                    /* to 128 bytes: a free indexes the array with a shift */
+    char pad_[24];                    /* to 128 bytes: a free indexes the array with a shift */
 } lai_slab_t;
 _Static_assert(sizeof(lai_slab_t) == 128, "slab descriptors are 128 bytes");
 

@@ -41,7 +41,7 @@
  *     executable pool memory is not returned to the system until exit (documented).
  *
  * Invariants:
- *   - slab->meta, klass and front_idx are written once, before any block of the slab is
+ *   - slab->meta, klass, front_idx and front_off are written once, before any block of the slab is
  *     handed out, and published with a release store of meta; readers that find meta
  *     NULL treat the address as not a block.
  *   - A block is in exactly one place: with a user (record != 0), in a thread front
@@ -281,6 +281,7 @@ static int new_slab(unsigned kind, unsigned cls, lai_slab_t **out) {
     s->unit_shift = (uint8_t)c->unit_shift;
     s->per_unit = (uint16_t)c->per_unit;
     s->front_idx = (uint16_t)LAI_FRONT_IDX(kind, cls);
+    s->front_off = (uint32_t)(offsetof(lai_thread_t, front) + LAI_FRONT_IDX(kind, cls) * sizeof(lai_front_t));
     atomic_store_explicit(&s->meta, meta, memory_order_release);
     *out = s;
     return 0;

@@ -85,6 +85,10 @@ static void t_slots_resolve_and_layout(void **state) {
             assert_int_equal(lai_slab_resolve(items[i].p, &ref), 0);
             assert_ptr_equal(ref.meta, items[i].meta);
             assert_int_equal(ref.slab->size, k->size);
+            assert_int_equal(ref.slab->front_idx, LAI_FRONT_IDX(LA_POOL_KIND_PAGED, c));
+            /* The free path reaches the thread front by this byte offset. */
+            assert_int_equal(ref.slab->front_off, offsetof(lai_thread_t, front) +
+                                                      ref.slab->front_idx * sizeof(lai_front_t));
             assert_int_equal(atomic_load(ref.meta), 0);
             if (k->size > 16) {
                 assert_int_equal(lai_slab_resolve((char *)items[i].p + 16, &ref), EFAULT);
