@@ -224,10 +224,10 @@ void *la_pool_alloc(unsigned type, size_t size, la_tag_t tag, unsigned flags) {
      * store and one add to the packed counter. Anything else, and every failure,
      * goes through alloc_slow. */
     lai_thread_t *t = lai_tl_thread; /* lai_no_thread fails the key test */
-    if (LA_LIKELY(size <= LAI_UNIT &&
-                  ((type & ~(unsigned)(LA_POOL_LOCKED | LA_POOL_EXECUTE)) | (flags & ~LA_POOL_F_MASK)) == 0 &&
+    if (LA_LIKELY(size <= LAI_UNIT && (flags & ~LA_POOL_F_MASK) == 0 &&
                   atomic_load_explicit(&lai_budgeted_recs, memory_order_relaxed) == 0 &&
-                  /* type is the kind here (no modifier bits) */
+                  /* The whole type against the kind (< 4) in the key: a modifier or
+                   * unknown type bit fails it, and type is the kind past it. */
                   (((uint64_t)type << 32) | tag) == t->mru_key)) {
         lai_front_t *f = &t->front[LAI_FRONT_IDX(type, lai_small_class[(size + 15) >> 4])];
         uint32_t n = f->count;
