@@ -54,7 +54,7 @@ static la_prim_lock_t orphan_lock = LA_PRIM_LOCK_INIT;
 _Atomic uint32_t lai_budgeted_recs;
 
 lai_thread_t lai_no_thread = {.mru_key = UINT64_MAX};
-_Thread_local lai_thread_t *lai_tl_thread __attribute__((tls_model("initial-exec"))) = &lai_no_thread;
+_Thread_local lai_tls_t lai_tls __attribute__((tls_model("initial-exec"))) = {.thread = &lai_no_thread};
 static _Thread_local bool tl_exited __attribute__((tls_model("initial-exec")));
 
 static la_prim_tls_key_t exit_key;
