@@ -224,29 +224,35 @@ static int64_t drift(const lai_counter_t *c) {
 
 /* Move the packed words into the wide counters (owner only). Readers see the move
  * as a whole: they retry while `seq` is odd or changed under them (a seqlock whose
- * writer is the counter's owner, so the fast path never touches `seq`). */
+ * writer is the counter's owner, so the fast path never touches `seq`). Fence-free,
+ * so gcc's ThreadSanitizer builds it: `seq` goes odd first, every store of the move
+ * is a release store (a reader that sees one of them, with an acquire load, also
+ * sees `seq` odd or newer) and `seq` goes even again with a release store. */
+static void bump_rel(_Atomic uint64_t *c, uint64_t by) {
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + by,
+                          memory_order_release);
+}
+
 static void drain(lai_counter_t *c) {
     uint64_t in = atomic_load_explicit(&c->pend_in, memory_order_relaxed);
     uint64_t out = atomic_load_explicit(&c->pend_out, memory_order_relaxed);
     if (!in && !out) return;
     uint64_t q = atomic_load_explicit(&c->seq, memory_order_relaxed);
     atomic_store_explicit(&c->seq, q + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    lai_bump(&c->allocs, LAI_PEND_OPS(in));
-    lai_bump(&c->bytes_in, LAI_PEND_BYTES(in));
-    lai_bump(&c->frees, LAI_PEND_OPS(out));
-    lai_bump(&c->bytes_out, LAI_PEND_BYTES(out));
-    atomic_store_explicit(&c->pend_in, 0, memory_order_relaxed);
-    atomic_store_explicit(&c->pend_out, 0, memory_order_relaxed);
+    bump_rel(&c->allocs, LAI_PEND_OPS(in));
+    bump_rel(&c->bytes_in, LAI_PEND_BYTES(in));
+    bump_rel(&c->frees, LAI_PEND_OPS(out));
+    bump_rel(&c->bytes_out, LAI_PEND_BYTES(out));
+    atomic_store_explicit(&c->pend_in, 0, memory_order_release);
+    atomic_store_explicit(&c->pend_out, 0, memory_order_release);
     atomic_store_explicit(&c->seq, q + 2, memory_order_release);
 }
 
 void lai_count_wide(uint32_t idx, lai_counter_t *c, bool is_free, uint64_t bytes) {
     uint64_t q = atomic_load_explicit(&c->seq, memory_order_relaxed);
     atomic_store_explicit(&c->seq, q + 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-    lai_bump(is_free ? &c->frees : &c->allocs, 1);
-    lai_bump(is_free ? &c->bytes_out : &c->bytes_in, bytes);
+    bump_rel(is_free ? &c->frees : &c->allocs, 1);
+    bump_rel(is_free ? &c->bytes_out : &c->bytes_in, bytes);
     atomic_store_explicit(&c->seq, q + 2, memory_order_release);
     lai_fold(idx, c);
 }
@@ -331,13 +337,14 @@ static void add_counters(lai_counter_t *c, la_pool_tag_info_t *o, uint64_t *in, 
             la_prim_yield();
             continue;
         }
-        pi = atomic_load_explicit(&c->pend_in, memory_order_relaxed);
-        po = atomic_load_explicit(&c->pend_out, memory_order_relaxed);
-        a = atomic_load_explicit(&c->allocs, memory_order_relaxed);
-        f = atomic_load_explicit(&c->frees, memory_order_relaxed);
-        bi = atomic_load_explicit(&c->bytes_in, memory_order_relaxed);
-        bo = atomic_load_explicit(&c->bytes_out, memory_order_relaxed);
-        atomic_thread_fence(memory_order_acquire);
+        /* Acquire loads: the final read of `seq` cannot move above them, and seeing
+         * any store of a drain makes that read see the drain's odd `seq` or later. */
+        pi = atomic_load_explicit(&c->pend_in, memory_order_acquire);
+        po = atomic_load_explicit(&c->pend_out, memory_order_acquire);
+        a = atomic_load_explicit(&c->allocs, memory_order_acquire);
+        f = atomic_load_explicit(&c->frees, memory_order_acquire);
+        bi = atomic_load_explicit(&c->bytes_in, memory_order_acquire);
+        bo = atomic_load_explicit(&c->bytes_out, memory_order_acquire);
         if (atomic_load_explicit(&c->seq, memory_order_relaxed) == q) break;
     }
     o->allocs += a + LAI_PEND_OPS(pi);
