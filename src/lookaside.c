@@ -373,10 +373,11 @@ int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
 
     lai_registry_lock();
     int err = index_assign_locked(c);
-    /* Verified caches, and unchecked builds watched by ASan / Valgrind (whose
-     * inline fast path would bypass the annotations), get no fast slot: every
-     * call reaches the out-of-line slow path (lookaside_magazine.c). */
-    if (!err && (vf || (!LA_CONFIG_CHECKED && lai_track_running()))) c->cc_head.lh_fast_off = 0;
+    /* Verified caches, and every cache while ASan or Valgrind's memcheck watches,
+     * get no fast slot: every call reaches the out-of-line slow path, which is the
+     * only place that annotates blocks (lookaside_magazine.c), so the fast paths —
+     * inline and out of line — carry no checker code at all. */
+    if (!err && (vf || lai_track_running())) c->cc_head.lh_fast_off = 0;
     if (!err) {
         la_list_insert_tail(&lai_reg.lists, &c->cc_depot.dp_link);
         c->cc_depot.dp_state |= LAI_DEPOT_REGISTERED;

@@ -370,7 +370,7 @@ static inline void *alloc_fast(la_lookaside_t *c, la_lookaside_slot_t *s, void *
         errno = EFAULT;
         return NULL;
     }
-    lai_track_handed_out(c, b);
+    /* No checker annotation here: a cache a checker watches has no fast slot. */
     return b;
 }
 
@@ -423,8 +423,7 @@ static inline void free_impl(la_lookaside_t *c, void *b, const char *file, int l
     if (LA_CONFIG_CHECKED && (!lai_check_cache(c, file, line) || !lai_check_free(c, b, file, line))) return;
     la_lookaside_slot_t *s = lai_slot(c);
     void **top = s->ls_top;
-    if (LA_LIKELY(top != s->ls_limit)) {
-        lai_track_cached(c, b);
+    if (LA_LIKELY(top != s->ls_limit)) { /* never for a watched cache: see alloc_fast */
         *top = b;
         s->ls_top = top + 1;
         la_lookaside_count_(&s->ls_frees);

@@ -54,6 +54,8 @@
 #include <sanitizer/asan_interface.h>
 #endif
 #if LA_TRACK_VALGRIND
+#include <stdlib.h>
+#include <string.h>
 #include <valgrind/memcheck.h>
 #endif
 
@@ -90,12 +92,19 @@ static inline void lai_track_defined(const void *p, size_t n) {
     (void)n;
 }
 
-/* True when AddressSanitizer is compiled in, or the process runs under Valgrind. */
+/* True when AddressSanitizer is compiled in, or the process runs under Valgrind's
+ * memcheck — the checkers that read the annotations, for whose sake caches give up
+ * the inline fast path. Other Valgrind tools (callgrind, cachegrind, ...) ignore the
+ * annotations and must see the real fast path, or instruction counts would describe
+ * the slow one: memcheck is recognised by its preload library, which Valgrind puts
+ * in LD_PRELOAD. Called at cache creation only. */
 static inline bool lai_track_running(void) {
 #if LA_TRACK_ASAN
     return true;
 #elif LA_TRACK_VALGRIND
-    return RUNNING_ON_VALGRIND != 0;
+    if (!RUNNING_ON_VALGRIND) return false;
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "vgpreload_memcheck");
 #else
     return false;
 #endif
