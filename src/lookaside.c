@@ -63,6 +63,7 @@
  *    lai_reg.visitors so that unregistering waits for it to finish.
  */
 #include "lookaside_internal.h"
+#include "publish_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -290,6 +291,7 @@ static int index_assign_locked(la_lookaside_t *c) {
 }
 
 int la_lookaside_create(const la_lookaside_params_t *p, la_lookaside_t **out) {
+    lai_publish_from_env_once(); /* LA_PUBLISH, also in static programs (no lock held) */
     if (!p || !out) return EINVAL;
     if (p->size == 0 || p->size > LA_LOOKASIDE_MAX_BLOCK) return EINVAL;
     size_t align = p->align ? p->align : 16;

@@ -30,6 +30,7 @@
 #include "pool_impl.h"
 
 #include "binding.h"
+#include "publish_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,7 @@ void lai_pool_env_init(void) {
     atomic_compare_exchange_strong(&strict_mode, &expect, want);
     const char *l = getenv("LA_POOL_LEAK_REPORT");
     if (l && l[0] == '1') la_pool_leak_report_at_exit(true);
+    lai_publish_from_env_once(); /* LA_PUBLISH, also in static programs */
 }
 
 /* ---- raise handler ---------------------------------------------------------------------- */

@@ -48,7 +48,7 @@
  * joins it holding pub.ctl only.
  */
 #include "prim/prim.h"
-#include "prim/prim.h"
+#include "publish_internal.h"
 
 #include <lookaside/publish.h>
 
@@ -420,8 +420,11 @@ size_t la_publish_default_path(uint64_t pid, char *buf, size_t cap) {
     return n > 0 ? (size_t)n : 0;
 }
 
-/* LA_PUBLISH=1 (every second) or =<ms>, read when the library is loaded. */
-__attribute__((constructor)) static void publish_from_env(void) {
+/* LA_PUBLISH=1 (every second) or =<ms>: read once, at load time (the constructor)
+ * or at the first cache creation / pool use, whichever comes first. */
+void lai_publish_from_env_once(void) {
+    static _Atomic int read_already;
+    if (atomic_exchange_explicit(&read_already, 1, memory_order_acq_rel)) return;
     const char *v = getenv("LA_PUBLISH");
     if (!v || !*v) return;
     char *end;
@@ -429,6 +432,8 @@ __attribute__((constructor)) static void publish_from_env(void) {
     if (*end || ms == 0) return;
     la_publish_start(NULL, ms == 1 ? LA_PUBLISH_DEFAULT_INTERVAL_MS : (unsigned)(ms > 3600000 ? 3600000 : ms));
 }
+
+__attribute__((constructor)) static void publish_from_env(void) { lai_publish_from_env_once(); }
 
 /* ---- the reader ------------------------------------------------------------------------------ */
 

@@ -35,9 +35,9 @@
  *     leaves it behind (`lookaside ls` skips files whose pid is gone).
  *   - LA_PUBLISH in the environment: "1" publishes to the default path every
  *     1000 ms, a number N > 1 every N ms, "0" or unset does nothing. It is read
- *     once, when the library is loaded: always with the shared library; with the
- *     static library only when the program links this part of it (calls any
- *     la_publish_* or la_published_* function).
+ *     once per process: when the library is loaded, or at the first cache
+ *     creation or pool use, whichever comes first (so static programs that never
+ *     call a la_publish_* function publish too).
  *   - Publishing takes la_lookaside_foreach and la_pool_snapshot snapshots; it
  *     does not allocate from the pool, so it never changes what it reports.
  *
