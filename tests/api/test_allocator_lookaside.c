@@ -6,6 +6,7 @@
  * are routed by layout and every block goes back where it came from; the cache
  * really serves the blocks (LIFO reuse, counters); threads may share an adapter. */
 #include "test_support.h"
+#include "lookaside_fixture.h"
 
 #include <lookaside/lookaside.h>
 
@@ -28,14 +29,6 @@ static la_lookaside_t *make_cache(const char *name, size_t size, size_t align) {
     la_lookaside_t *c = NULL;
     assert_int_equal(la_lookaside_create(&p, &c), 0);
     return c;
-}
-
-static la_lookaside_stats_t stats(la_lookaside_t *c) {
-    la_lookaside_stats_t s;
-    memset(&s, 0, sizeof s);
-    s.size = sizeof s;
-    assert_int_equal(la_lookaside_query(c, &s), 0);
-    return s;
 }
 
 static uint64_t fb_outstanding(void) {
@@ -75,7 +68,7 @@ static void t_refusal_never_reaches_the_cache(void **state) {
     unsigned char *ok = la_allocator_alloc(a, 64, 32); /* exactly the block: served */
     assert_non_null(ok);
     memset(ok, 0x5A, 64);
-    la_lookaside_stats_t before = stats(c);
+    la_lookaside_stats_t before = la_test_stats(c);
     la_test_fatal_trap_begin();
     static const size_t sizes[] = {65, 100, 4096, SIZE_MAX};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -87,7 +80,7 @@ static void t_refusal_never_reaches_the_cache(void **state) {
     assert_null(la_allocator_alloc(a, 8, 64));          /* more aligned than the cache */
     assert_int_equal(errno, EINVAL);
     assert_int_equal(la_test_fatal_trap_end(), 0);     /* a refusal is not misuse */
-    la_lookaside_stats_t after = stats(c);
+    la_lookaside_stats_t after = la_test_stats(c);
     assert_int_equal(after.total_allocates, before.total_allocates);
     assert_int_equal(after.outstanding, before.outstanding);
     for (int i = 0; i < 64; i++) assert_int_equal(ok[i], 0x5A);
@@ -117,7 +110,7 @@ static void t_resize_fits_the_block(void **state) {
     assert_null(q);
     assert_int_equal(errno, EINVAL);
     la_allocator_free(a, p, 50, 0);
-    assert_int_equal(stats(c).outstanding, 0);
+    assert_int_equal(la_test_stats(c).outstanding, 0);
     assert_int_equal(la_lookaside_destroy(c), 0);
 }
 
@@ -135,9 +128,9 @@ static void t_free_with_foreign_layout_is_reported(void **state) {
     const char *out = la_test_capture_end();
     assert_int_equal(la_test_fatal_last_code(), LA_FATAL_BAD_ARGUMENT);
     assert_non_null(strstr(out, "lookaside foreign"));
-    assert_int_equal(stats(c).outstanding, 1);            /* abandoned: still allocated */
+    assert_int_equal(la_test_stats(c).outstanding, 1);            /* abandoned: still allocated */
     la_allocator_free(&la.allocator, p, 32, 0);
-    assert_int_equal(stats(c).outstanding, 0);
+    assert_int_equal(la_test_stats(c).outstanding, 0);
     assert_int_equal(la_lookaside_destroy(c), 0);
 }
 
@@ -150,7 +143,7 @@ static void t_blocks_come_from_the_cache(void **state) {
     la_allocator_free(&la.allocator, p, 24, 8);
     void *q = la_allocator_alloc(&la.allocator, 1, 1);   /* LIFO reuse of the same block */
     assert_ptr_equal(p, q);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 2);
     assert_int_equal(s.allocate_misses, 1);
     assert_int_equal(s.total_frees, 1);
@@ -169,14 +162,14 @@ static void t_fallback_routes_by_layout(void **state) {
     uint64_t fb0 = fb_outstanding();
 
     void *node = la_allocator_alloc(a, 40, 8);            /* fits: the cache */
-    assert_int_equal(stats(c).outstanding, 1);
+    assert_int_equal(la_test_stats(c).outstanding, 1);
     assert_int_equal(fb_outstanding(), fb0);
     void *big = la_allocator_alloc(a, 49, 8);             /* one byte more: the fallback */
     assert_int_equal(fb_outstanding(), fb0 + 1);
     void *aligned = la_allocator_alloc(a, 8, 64);         /* small but over-aligned: fallback */
     assert_int_equal((uintptr_t)aligned % 64, 0);
     assert_int_equal(fb_outstanding(), fb0 + 2);
-    assert_int_equal(stats(c).outstanding, 1);
+    assert_int_equal(la_test_stats(c).outstanding, 1);
     assert_int_equal(la_pool_block_tag(big), TAG_FB);
     assert_int_equal(la_pool_block_tag(aligned), TAG_FB);
 
@@ -193,7 +186,7 @@ static void t_fallback_routes_by_layout(void **state) {
     la_allocator_free(a, aligned, fits16 ? 16 : 8, 64);
     la_allocator_free(a, node, 48, 8);
     assert_int_equal(fb_outstanding(), fb0);
-    assert_int_equal(stats(c).outstanding, 0);
+    assert_int_equal(la_test_stats(c).outstanding, 0);
     la_pool_tag_info_t info;
     assert_int_equal(la_pool_tag_query(TAG_FB, LA_POOL_KIND_PAGED, &info), 0);
     assert_int_equal(info.tag_mismatches, 0);
@@ -275,7 +268,7 @@ static void t_threads_share_an_adapter(void **state) {
         assert_int_equal(pthread_join(w[i].thread, NULL), 0);
         assert_int_equal(w[i].bad, 0);
     }
-    assert_int_equal(stats(c).outstanding, 0);
+    assert_int_equal(la_test_stats(c).outstanding, 0);
     assert_int_equal(la_fault_allocator_live(&fb), 0);
     assert_true(calls_of(&fb) > 0);     /* some did fall back */
     assert_int_equal(la_lookaside_destroy(c), 0);

@@ -2,6 +2,7 @@
  * accounting (native and Windows per-block semantics), callbacks, flush, trim,
  * destroy, bulk calls, creation errors, snapshots, JSON and the !lookaside view. */
 #include "test_support.h"
+#include "lookaside_fixture.h"
 
 #include <lookaside/lookaside.h>
 
@@ -9,41 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a counting backing ------------------------------------------------------------------ */
+/* ---- a counting backing (lookaside_fixture.h) with a constructor ---------------------- */
 
-typedef struct backing {
-    size_t allocs, frees, live;
-    size_t ctors, dtors;
-    size_t fail_after;      /* allocs allowed before failing (SIZE_MAX = never) */
-    int ctor_error;
-    size_t last_size, last_align;
-} backing_t;
-
-static void *b_alloc(la_lookaside_t *c, size_t size, size_t align, void *arg) {
-    (void)c;
-    backing_t *b = arg;
-    if (b->allocs >= b->fail_after) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    b->last_size = size;
-    b->last_align = align;
-    void *p = aligned_alloc(align, (size + align - 1) / align * align);
-    if (p) {
-        b->allocs++;
-        b->live++;
-    }
-    return p;
-}
-
-static void b_free(la_lookaside_t *c, void *block, size_t size, void *arg) {
-    (void)c;
-    (void)size;
-    backing_t *b = arg;
-    b->frees++;
-    b->live--;
-    free(block);
-}
+typedef la_test_backing_t backing_t;
 
 static int b_ctor(void *block, void *arg) {
     backing_t *b = arg;
@@ -60,35 +29,12 @@ static void b_dtor(void *block, void *arg) {
 }
 
 static la_lookaside_t *make(backing_t *b, size_t size, unsigned max_depth, unsigned depth, unsigned flags) {
-    memset(b, 0, sizeof *b);
-    b->fail_after = SIZE_MAX;
-    la_lookaside_params_t p = {0};
-    p.name = "test";
-    p.size = size;
-    p.max_depth = max_depth;
-    p.depth = depth;
-    p.flags = flags;
-    p.alloc = b_alloc;
-    p.free = b_free;
-    p.backing_arg = b;
-    la_lookaside_t *c = NULL;
-    assert_int_equal(la_lookaside_create(&p, &c), 0);
-    assert_non_null(c);
-    return c;
-}
-
-static la_lookaside_stats_t stats(const la_lookaside_t *c) {
-    la_lookaside_stats_t s;
-    memset(&s, 0, sizeof s);
-    s.size = sizeof s;
-    assert_int_equal(la_lookaside_query(c, &s), 0);
-    assert_int_equal(s.version, LA_LOOKASIDE_STATS_VERSION);
-    return s;
+    return la_test_cache_on(b, "test", size, max_depth, depth, flags);
 }
 
 /* The accounting identity every quiet cache satisfies. */
 static void check_identity(const la_lookaside_t *c, const backing_t *b) {
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.outstanding, s.total_allocates - s.total_frees);
     assert_int_equal(s.cached, s.cached_depot + s.cached_magazines);
     /* Every block the backing has out is either outstanding or cached. */
@@ -141,19 +87,19 @@ static void t_first_alloc_misses_then_lifo_hit(void **state) {
     la_lookaside_t *c = make(&b, 64, 0, 0, 0);
     void *a = la_lookaside_alloc(c);
     assert_non_null(a);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 1);
     assert_int_equal(s.allocate_misses, 1);
     assert_int_equal(b.allocs, 1);
     la_lookaside_free(c, a);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.total_frees, 1);
     assert_int_equal(s.free_misses, 0);
     assert_int_equal(s.cached, 1);
     assert_int_equal(s.cached_magazines, 1);
     void *again = la_lookaside_alloc(c);
     assert_ptr_equal(again, a); /* LIFO reuse: the block just freed */
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 2);
     assert_int_equal(s.allocate_misses, 1);
     assert_int_equal(b.allocs, 1);
@@ -180,12 +126,12 @@ static void t_depot_only_free_past_depth_misses(void **state) {
     la_lookaside_t *c = make(&b, 32, 16, 4, LA_LOOKASIDE_DEPOT_ONLY | LA_LOOKASIDE_NO_TUNE);
     void *blk[6];
     for (int i = 0; i < 6; ++i) blk[i] = la_lookaside_alloc(c);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 6);
     assert_int_equal(s.allocate_misses, 6);
     assert_int_equal(s.depth, 4);
     for (int i = 0; i < 6; ++i) la_lookaside_free(c, blk[i]);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.total_frees, 6);
     assert_int_equal(s.free_misses, 2); /* frees 5 and 6 found 4 cached */
     assert_int_equal(s.cached_depot, 4);
@@ -193,7 +139,7 @@ static void t_depot_only_free_past_depth_misses(void **state) {
     /* LIFO: the last block cached (blk[3]) comes back first. */
     void *h = la_lookaside_alloc(c);
     assert_ptr_equal(h, blk[3]);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.allocate_misses, 6);
     la_lookaside_free(c, h);
     check_identity(c, &b);
@@ -211,9 +157,9 @@ static void t_magazine_free_past_depth_misses(void **state) {
     enum { N = 16 };
     void *blk[N];
     for (int i = 0; i < N; ++i) blk[i] = la_lookaside_alloc(c);
-    assert_int_equal(stats(c).allocate_misses, N);
+    assert_int_equal(la_test_stats(c).allocate_misses, N);
     for (int i = 0; i < N; ++i) la_lookaside_free(c, blk[i]);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     /* 8 in the thread's two magazines, 4 in the depot, the rest missed. */
     assert_int_equal(s.total_frees, N);
     assert_int_equal(s.cached_magazines, 8);
@@ -223,7 +169,7 @@ static void t_magazine_free_past_depth_misses(void **state) {
     check_identity(c, &b);
     /* Allocating 12 again: all hits (8 from magazines, 4 from the depot). */
     for (int i = 0; i < 12; ++i) blk[i] = la_lookaside_alloc(c);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.allocate_misses, N);
     assert_int_equal(s.cached, 0);
     for (int i = 0; i < 12; ++i) la_lookaside_free(c, blk[i]);
@@ -248,7 +194,7 @@ static void t_inline_and_out_of_line_mix(void **state) {
         for (int i = 0; i < 100; ++i) p[i] = la_lookaside_alloc_inline(c);
         for (int i = 0; i < 100; ++i) la_lookaside_free_inline(c, p[i]);
     }
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 400);
     assert_int_equal(s.total_frees, 400);
     assert_int_equal(s.outstanding, 0);
@@ -262,12 +208,11 @@ static void t_inline_and_out_of_line_mix(void **state) {
 static void t_ctor_dtor_run_on_entry_and_exit(void **state) {
     (void)state;
     backing_t b;
-    memset(&b, 0, sizeof b);
-    b.fail_after = SIZE_MAX;
+    la_test_backing_reset(&b);
     la_lookaside_params_t p = {0};
     p.size = 40;
-    p.alloc = b_alloc;
-    p.free = b_free;
+    p.alloc = la_test_backing_alloc;
+    p.free = la_test_backing_free;
     p.backing_arg = &b;
     p.ctor = b_ctor;
     p.dtor = b_dtor;
@@ -284,7 +229,7 @@ static void t_ctor_dtor_run_on_entry_and_exit(void **state) {
     assert_int_equal(((unsigned char *)x[0])[0], 0xC5);
     for (int i = 0; i < 10; ++i) la_lookaside_free(c, x[i]);
     assert_int_equal(b.dtors, b.frees);
-    size_t cached = stats(c).cached;
+    size_t cached = la_test_stats(c).cached;
     size_t before = b.dtors;
     la_lookaside_destroy(c);
     assert_int_equal(b.dtors - before, cached);
@@ -297,13 +242,12 @@ static void t_ctor_dtor_run_on_entry_and_exit(void **state) {
 static void t_ctor_failure_fails_the_allocation(void **state) {
     (void)state;
     backing_t b;
-    memset(&b, 0, sizeof b);
-    b.fail_after = SIZE_MAX;
+    la_test_backing_reset(&b);
     b.ctor_error = EBUSY;
     la_lookaside_params_t p = {0};
     p.size = 16;
-    p.alloc = b_alloc;
-    p.free = b_free;
+    p.alloc = la_test_backing_alloc;
+    p.free = la_test_backing_free;
     p.backing_arg = &b;
     p.ctor = b_ctor;
     p.ctor_arg = &b;
@@ -313,7 +257,7 @@ static void t_ctor_failure_fails_the_allocation(void **state) {
     assert_null(la_lookaside_alloc(c));
     assert_int_equal(errno, EBUSY);
     assert_int_equal(b.live, 0); /* the block went straight back */
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 0);
     assert_int_equal(s.allocate_misses, 0);
     la_lookaside_destroy(c);
@@ -347,13 +291,13 @@ static void t_flush_frees_exactly_the_cached_blocks(void **state) {
     void *x[200];
     for (int i = 0; i < 200; ++i) x[i] = la_lookaside_alloc(c);
     for (int i = 0; i < 150; ++i) la_lookaside_free(c, x[i]);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     size_t frees_before = b.frees;
     assert_true(s.cached > 0);
     size_t n = la_lookaside_flush(c);
     assert_int_equal(n, s.cached);
     assert_int_equal(b.frees - frees_before, s.cached);
-    la_lookaside_stats_t t = stats(c);
+    la_lookaside_stats_t t = la_test_stats(c);
     assert_int_equal(t.cached, 0);
     assert_int_equal(t.released, s.cached);
     assert_int_equal(t.total_frees, s.total_frees);     /* counters unchanged */
@@ -372,7 +316,7 @@ static void t_destroy_frees_cached_and_reports_outstanding(void **state) {
     void *x[30];
     for (int i = 0; i < 30; ++i) x[i] = la_lookaside_alloc(c);
     for (int i = 0; i < 27; ++i) la_lookaside_free(c, x[i]);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     size_t frees_before = b.frees;
     la_test_capture_begin();
     size_t outstanding = la_lookaside_destroy(c);
@@ -391,9 +335,9 @@ static void t_trim_keeps_at_most_keep_in_the_depot(void **state) {
     void *x[8];
     for (int i = 0; i < 8; ++i) x[i] = la_lookaside_alloc(c);
     for (int i = 0; i < 8; ++i) la_lookaside_free(c, x[i]);
-    assert_int_equal(stats(c).cached_depot, 8);
+    assert_int_equal(la_test_stats(c).cached_depot, 8);
     assert_int_equal(la_lookaside_trim(c, 3), 5);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.cached_depot, 3);
     assert_int_equal(s.released, 5);
     assert_int_equal(b.live, 3);
@@ -416,13 +360,13 @@ static void t_bulk_all_or_nothing(void **state) {
         for (int j = 0; j < i; j += 37) assert_ptr_not_equal(x[i], x[j]);
     }
     la_lookaside_free_bulk(c, x, 300);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 300);
     assert_int_equal(s.total_frees, 300);
     la_lookaside_flush(c);
     b.fail_after = b.allocs + 10;
     assert_int_equal(la_lookaside_alloc_bulk(c, x, 50), ENOMEM);
-    assert_int_equal(stats(c).outstanding, 0); /* nothing stays allocated */
+    assert_int_equal(la_test_stats(c).outstanding, 0); /* nothing stays allocated */
     check_identity(c, &b);
     la_lookaside_destroy(c);
     assert_int_equal(b.live, 0);
@@ -436,15 +380,15 @@ static void t_create_rounds_and_refuses(void **state) {
     la_lookaside_t *c = make(&b, 1, 0, 0, 0);
     assert_int_equal(la_lookaside_block_size(c), LA_LOOKASIDE_MIN_BLOCK); /* rounded up */
     assert_int_equal(la_lookaside_alignment(c), 16);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.depth, LA_LOOKASIDE_MIN_DEPTH);
     assert_int_equal(s.max_depth, LA_LOOKASIDE_MAX_DEPTH);
     la_lookaside_destroy(c);
 
     la_lookaside_params_t p = {0};
     la_lookaside_t *out = (la_lookaside_t *)&p; /* must stay untouched on failure */
-    p.alloc = b_alloc;
-    p.free = b_free;
+    p.alloc = la_test_backing_alloc;
+    p.free = la_test_backing_free;
     p.backing_arg = &b;
     p.size = 0;
     assert_int_equal(la_lookaside_create(&p, &out), EINVAL);
@@ -462,7 +406,7 @@ static void t_create_rounds_and_refuses(void **state) {
     p.flags = 0;
     p.free = NULL; /* only one callback */
     assert_int_equal(la_lookaside_create(&p, &out), EINVAL);
-    p.free = b_free;
+    p.free = la_test_backing_free;
     p.ctor = b_ctor;
     p.flags = LA_LOOKASIDE_DEPOT_ONLY;
     assert_int_equal(la_lookaside_create(&p, &out), EINVAL);
@@ -523,23 +467,23 @@ static void t_set_depth_and_reset(void **state) {
     backing_t b;
     la_lookaside_t *c = make(&b, 16, 0, 0, LA_LOOKASIDE_NO_TUNE);
     assert_int_equal(la_lookaside_set_depth(c, 100, 200), 0);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.depth, 100);
     assert_int_equal(s.max_depth, 200);
     assert_int_equal(la_lookaside_set_depth(c, 500, 200), 0);
-    assert_int_equal(stats(c).depth, 200);
+    assert_int_equal(la_test_stats(c).depth, 200);
     assert_int_equal(la_lookaside_set_depth(c, 1, 0), EINVAL);
     assert_int_equal(la_lookaside_set_depth(c, 1, 2000), EINVAL);
     void *x = la_lookaside_alloc(c);
     la_lookaside_free(c, x);
     void *y = la_lookaside_alloc(c);
     la_lookaside_reset_counters(c);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 0);
     assert_int_equal(s.allocate_misses, 0);
     assert_int_equal(s.outstanding, 1); /* still there */
     la_lookaside_free(c, y);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.total_frees, 1);
     assert_int_equal(s.outstanding, 0);
     la_lookaside_destroy(c);
@@ -629,7 +573,7 @@ static void t_registry_lists_all_and_json(void **state) {
     assert_int_equal(la_lookaside_foreach(visit, &v), n - 1);
     assert_int_equal(v.ours, 0);
 
-    la_lookaside_stats_t s = stats(c1);
+    la_lookaside_stats_t s = la_test_stats(c1);
     char buf[2048];
     size_t need = la_lookaside_stats_json(&s, buf, sizeof buf);
     assert_int_equal(need, strlen(buf));
@@ -687,8 +631,8 @@ static void t_region_backing(void **state) {
     p.region = r;
     la_lookaside_t *c;
     backing_t unused;
-    p.alloc = b_alloc; /* a region and callbacks together: refused */
-    p.free = b_free;
+    p.alloc = la_test_backing_alloc; /* a region and callbacks together: refused */
+    p.free = la_test_backing_free;
     p.backing_arg = &unused;
     assert_int_equal(la_lookaside_create(&p, &c), EINVAL);
     p.alloc = NULL;
@@ -715,7 +659,7 @@ static void t_region_backing(void **state) {
         assert_non_null(x[i]);
         assert_true((char *)x[i] >= base && (char *)x[i] < base + info.size);
     }
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_true(s.flags & LA_LOOKASIDE_REGION_BACKED);
     char type[64];
     assert_non_null(strstr(la_lookaside_type_name(s.kind, s.pool_type, s.flags, type, sizeof type), "Region"));

@@ -4,6 +4,7 @@
  * file:line; with a returning fatal handler the operation is abandoned and nothing
  * changes; with the default handler the process aborts with the report. */
 #include "test_support.h"
+#include "lookaside_fixture.h"
 
 #include <lookaside/lookaside.h>
 
@@ -21,12 +22,6 @@ static la_lookaside_t *make(const char *name, size_t size) {
     return c;
 }
 
-static la_lookaside_stats_t stats(const la_lookaside_t *c) {
-    la_lookaside_stats_t s = {.size = sizeof s};
-    assert_int_equal(la_lookaside_query(c, &s), 0);
-    return s;
-}
-
 static void t_double_free(void **state) {
     (void)state;
     la_lookaside_t *c = make("dbl", 64);
@@ -42,7 +37,7 @@ static void t_double_free(void **state) {
     assert_non_null(strstr(out, "freed twice"));
     assert_non_null(strstr(out, "\"dbl\""));
     assert_non_null(strstr(out, "test_lookaside_misuse.c"));
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_frees, 1); /* nothing changed */
     assert_int_equal(s.cached, 1);
     assert_ptr_equal(la_lookaside_alloc(c), x); /* and the block is handed out once */
@@ -64,9 +59,9 @@ static void t_wrong_owner(void **state) {
     const char *out = la_test_capture_end();
     assert_int_equal(la_test_fatal_last_code(), LA_FATAL_WRONG_OWNER);
     assert_non_null(strstr(out, "not to \"b\""));
-    assert_int_equal(stats(b).total_frees, 0);
+    assert_int_equal(la_test_stats(b).total_frees, 0);
     la_lookaside_free(a, x); /* still a's, still live */
-    assert_int_equal(stats(a).outstanding, 0);
+    assert_int_equal(la_test_stats(a).outstanding, 0);
     la_lookaside_destroy(a);
     la_lookaside_destroy(b);
 }
@@ -86,7 +81,7 @@ static void t_pointer_from_nowhere(void **state) {
     const char *out = la_test_capture_end();
     assert_non_null(strstr(out, "was not handed out"));
     assert_non_null(strstr(out, "16-byte aligned"));
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_frees, 0);
     assert_int_equal(s.cached, 0);
     la_lookaside_destroy(c);

@@ -596,17 +596,6 @@ static void t_nx_by_default_exec_when_asked(void **state) {
 
 /* ---- locked pool --------------------------------------------------------------------------------- */
 
-static uint64_t vm_locked_kib(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return UINT64_MAX;
-    char line[256];
-    uint64_t v = UINT64_MAX;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmLck: %lu kB", (unsigned long *)&v) == 1) break;
-    fclose(f);
-    return v;
-}
-
 static void t_locked_memory_is_locked(void **state) {
     (void)state;
     la_tag_t tag = LA_TAG('L', 'c', 'k', 'd');
@@ -624,7 +613,7 @@ static void t_locked_memory_is_locked(void **state) {
     }
     la_pool_stats_get(&s1);
     assert_true(s1.bytes_locked >= s0.bytes_locked + 200000);
-    uint64_t lck = vm_locked_kib();
+    uint64_t lck = la_test_status_kib("VmLck");
     if (lck != UINT64_MAX) assert_true(lck * 1024 >= 200000);
     la_pool_free(a);
     la_pool_free(b);

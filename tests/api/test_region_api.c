@@ -218,7 +218,7 @@ static void t_physical_checks(void **state) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(50);
+        if (!la_test_become_nobody()) _exit(50);
         _exit(physical_checks(false));
     }
     int status;
@@ -294,20 +294,9 @@ static void t_node(void **state) {
     la_region_free(r);
 }
 
-static unsigned long vm_locked_kib(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return 0;
-    char line[256];
-    unsigned long v = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmLck: %lu kB", &v) == 1) break;
-    fclose(f);
-    return v;
-}
-
 static void t_locked(void **state) {
     (void)state;
-    unsigned long before = vm_locked_kib();
+    uint64_t before = la_test_status_kib("VmLck");
     la_region_spec_t s = spec_of(256 * 1024);
     s.flags = LA_REGION_LOCKED;
     la_region_t *r;
@@ -317,12 +306,12 @@ static void t_locked(void **state) {
     la_region_info_t info;
     la_region_query(r, &info);
     assert_true(info.locked);
-    assert_true(vm_locked_kib() >= before + 256);
+    assert_true(la_test_status_kib("VmLck") >= before + 256);
     la_region_stats_t st;
     la_region_stats_get(&st);
     assert_true(st.bytes_locked >= 256 * 1024);
     la_region_free(r);
-    assert_int_equal(vm_locked_kib(), before);
+    assert_int_equal(la_test_status_kib("VmLck"), before);
 }
 
 static void t_executable_forms(void **state) {

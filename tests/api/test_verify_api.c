@@ -3,6 +3,7 @@
  * double free / wrong cache / bad pointer, depth0 counting, fault injection,
  * passthrough and the leak report with call sites. */
 #include "test_support.h"
+#include "lookaside_fixture.h"
 
 #include <lookaside/lookaside.h>
 
@@ -28,12 +29,6 @@ static la_lookaside_t *make(const char *name, size_t size) {
     la_lookaside_t *c = NULL;
     assert_int_equal(la_lookaside_create(&p, &c), 0);
     return c;
-}
-
-static la_lookaside_stats_t stats(const la_lookaside_t *c) {
-    la_lookaside_stats_t s = {.size = sizeof s};
-    assert_int_equal(la_lookaside_query(c, &s), 0);
-    return s;
 }
 
 static int example(void) {
@@ -159,12 +154,12 @@ static void t_redzone(void **state) {
     assert_int_equal(la_test_fatal_last_code(), LA_FATAL_CORRUPT_BLOCK);
     assert_int_equal(la_test_fatal_last_line(), line);
     assert_non_null(strstr(out, "written past its end (redzone byte 31, at block + 95"));
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_frees, 0); /* abandoned */
     assert_int_equal(s.outstanding, 1);
     poke(a, 64 + 31, (unsigned char)(LA_VERIFY_REDZONE_PATTERN >> 56)); /* repair: now it frees */
     la_lookaside_free(c, a);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.total_frees, 1);
     assert_int_equal(la_lookaside_destroy(c), 0);
     la_verify_configure(NULL);
@@ -187,9 +182,9 @@ static void t_misuse(void **state) {
     assert_int_equal(la_test_fatal_last_code(), LA_FATAL_BAD_POINTER);
     assert_int_equal(la_test_fatal_trap_end(), 3);
     la_test_capture_end();
-    la_lookaside_stats_t s = stats(a);
+    la_lookaside_stats_t s = la_test_stats(a);
     assert_int_equal(s.total_frees, 1);
-    assert_int_equal(stats(b).total_frees, 0);
+    assert_int_equal(la_test_stats(b).total_frees, 0);
     la_lookaside_free(a, y); /* still live after the abandoned wrong free */
     assert_int_equal(la_lookaside_destroy(a), 0);
     assert_int_equal(la_lookaside_destroy(b), 0);
@@ -205,7 +200,7 @@ static void t_depth0(void **state) {
         assert_non_null(p);
         la_lookaside_free(c, p);
     }
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 10);
     assert_int_equal(s.allocate_misses, 10);
     assert_int_equal(s.total_frees, 10);
@@ -231,7 +226,7 @@ static void t_fail_nth(void **state) {
         }
     }
     for (int i = 0; i < 5; ++i) la_lookaside_free(c, p[i]);
-    assert_int_equal(stats(c).total_allocates, 4);
+    assert_int_equal(la_test_stats(c).total_allocates, 4);
     assert_int_equal(la_lookaside_destroy(c), 0);
     la_verify_configure(NULL);
 }
@@ -307,7 +302,7 @@ static void t_passthrough(void **state) {
         la_lookaside_free(c, b);
     }
     assert_int_equal(backing_calls, 0); /* the C library served them */
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.allocate_misses, 8);
     assert_int_equal(s.free_misses, 8);
     assert_int_equal(la_lookaside_destroy(c), 0);

@@ -15,24 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static uint64_t vm_locked_kib(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return 0;
-    char line[256];
-    unsigned long v = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmLck: %lu kB", &v) == 1) break;
-    fclose(f);
-    return v;
-}
-
 /* In a child: lower the limit, exhaust it, check, clean up. Returns an exit code
  * naming the first check that failed (0 = all good). */
 static int memlock_child(size_t block) {
-    if (geteuid() == 0) {
-        /* Root ignores RLIMIT_MEMLOCK (CAP_IPC_LOCK): become nobody to feel it. */
-        if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) return 50;
-    }
+    /* Root ignores RLIMIT_MEMLOCK (CAP_IPC_LOCK): become nobody to feel it. */
+    if (!la_test_become_nobody()) return 50;
     struct rlimit rl;
     if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0) return 51;
     rlim_t want = 512 * 1024;
@@ -70,7 +57,7 @@ static int memlock_child(size_t block) {
     la_pool_stats_t st;
     la_pool_stats_get(&st);
     if (st.bytes_locked != 0) return 60;   /* nothing leaked: every page unlocked */
-    if (vm_locked_kib() != 0) return 61;
+    if (la_test_status_kib("VmLck") != 0) return 61;
     /* And the limit is usable again. */
     void *again = la_pool_alloc(LA_POOL_LOCKED, block, tag, 0);
     if (!again) return 62;

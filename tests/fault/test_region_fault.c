@@ -15,19 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static unsigned long vm_locked_kib(void) {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f) return 0;
-    char line[256];
-    unsigned long v = 0;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "VmLck: %lu kB", &v) == 1) break;
-    fclose(f);
-    return v;
-}
-
 static int memlock_child(void) {
-    if (geteuid() == 0 && (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0))
+    if (!la_test_become_nobody())
         return 50;
     struct rlimit rl;
     if (getrlimit(RLIMIT_MEMLOCK, &rl) != 0) return 51;
@@ -54,7 +43,7 @@ static int memlock_child(void) {
     while (n > 0) la_region_free(r[--n]);
     la_region_stats_get(&st);
     if (st.regions_live != 0 || st.bytes_locked != 0) return 57;
-    if (vm_locked_kib() != 0) return 58;
+    if (la_test_status_kib("VmLck") != 0) return 58;
     if (la_region_alloc(&s, &r[0]) != 0) return 59; /* usable again */
     la_region_free(r[0]);
     return 0;

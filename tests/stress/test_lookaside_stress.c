@@ -41,7 +41,7 @@ static _Atomic(void *) mailbox[MAILBOX];
 static _Atomic long errors;
 static _Atomic int running;
 
-static void *b_alloc(la_lookaside_t *c, size_t size, size_t align, void *arg) {
+static void *la_test_backing_alloc(la_lookaside_t *c, size_t size, size_t align, void *arg) {
     (void)c;
     backing_t *b = arg;
     blockhead_t *p = aligned_alloc(align, (size + align - 1) / align * align);
@@ -52,7 +52,7 @@ static void *b_alloc(la_lookaside_t *c, size_t size, size_t align, void *arg) {
     return p;
 }
 
-static void b_free(la_lookaside_t *c, void *block, size_t size, void *arg) {
+static void la_test_backing_free(la_lookaside_t *c, void *block, size_t size, void *arg) {
     (void)c;
     (void)size;
     backing_t *b = arg;
@@ -181,8 +181,8 @@ static void t_census(void **state) {
         p.max_depth = kinds[ci].max_depth;
         p.depth = kinds[ci].depth;
         p.flags = kinds[ci].flags;
-        p.alloc = b_alloc;
-        p.free = b_free;
+        p.alloc = la_test_backing_alloc;
+        p.free = la_test_backing_free;
         p.backing_arg = &backings[ci];
         assert_int_equal(la_lookaside_create(&p, &caches[ci]), 0);
     }

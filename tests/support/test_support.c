@@ -3,6 +3,7 @@
 #include "test_support.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,4 +163,33 @@ bool la_test_under_sanitizer(void) {
 #else
     return false;
 #endif
+}
+
+uint64_t la_test_status_kib(const char *field) {
+    char buf[8192];
+    int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return UINT64_MAX;
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        len += (size_t)n;
+        if (len == sizeof buf - 1) break;
+    }
+    close(fd);
+    buf[len] = '\0';
+    size_t flen = strlen(field);
+    for (const char *line = buf; *line;) {
+        if (!strncmp(line, field, flen) && line[flen] == ':') return strtoull(line + flen + 1, NULL, 10);
+        const char *nl = strchr(line, '\n');
+        if (!nl) break;
+        line = nl + 1;
+    }
+    return UINT64_MAX;
+}
+
+bool la_test_become_nobody(void) {
+    if (geteuid() != 0) return true;
+    return setresgid(65534, 65534, 65534) == 0 && setresuid(65534, 65534, 65534) == 0;
 }

@@ -72,6 +72,16 @@ int la_test_fatal_last_line(void);
  * string in the NULL-terminated list `expect`. On mismatch prints what it got. */
 bool la_test_dies_with(void (*fn)(void *), void *arg, const char *const *expect);
 
+/* ---- process facts ------------------------------------------------------------------------ */
+
+/* A "Name:   N kB" field of /proc/self/status (VmLck, VmRSS, ...) in KiB, or
+ * UINT64_MAX when absent. Reads with open/read: no stdio buffer is allocated. */
+uint64_t la_test_status_kib(const char *field);
+/* As root, become the unprivileged user "nobody" (uid and gid 65534) for good, so
+ * limits such as RLIMIT_MEMLOCK apply; a no-op for other users. False on failure.
+ * Meant for forked children. */
+bool la_test_become_nobody(void);
+
 /* Exit code ctest treats as "skipped". */
 #define LA_TEST_SKIP_CODE 77
 

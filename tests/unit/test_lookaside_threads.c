@@ -3,6 +3,7 @@
  * magazine growth (a thread cycling 1000 objects stops touching the depot), the
  * shrink request, and the thread-flush call. Internals are read to see tiers. */
 #include "test_support.h"
+#include "lookaside_fixture.h"
 
 #include "lookaside_internal.h"
 
@@ -11,50 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct backing {
-    _Atomic size_t allocs, frees, live;
-} backing_t;
-
-static void *b_alloc(la_lookaside_t *c, size_t size, size_t align, void *arg) {
-    (void)c;
-    backing_t *b = arg;
-    void *p = aligned_alloc(align, (size + align - 1) / align * align);
-    if (p) {
-        atomic_fetch_add(&b->allocs, 1);
-        atomic_fetch_add(&b->live, 1);
-    }
-    return p;
-}
-
-static void b_free(la_lookaside_t *c, void *block, size_t size, void *arg) {
-    (void)c;
-    (void)size;
-    backing_t *b = arg;
-    atomic_fetch_add(&b->frees, 1);
-    atomic_fetch_sub(&b->live, 1);
-    free(block);
-}
+typedef la_test_backing_t backing_t;
 
 static la_lookaside_t *make(backing_t *b, size_t size, unsigned max_depth, unsigned depth) {
-    memset(b, 0, sizeof *b);
-    la_lookaside_params_t p = {0};
-    p.name = "threads";
-    p.size = size;
-    p.max_depth = max_depth;
-    p.depth = depth;
-    p.flags = LA_LOOKASIDE_NO_TUNE;
-    p.alloc = b_alloc;
-    p.free = b_free;
-    p.backing_arg = b;
-    la_lookaside_t *c = NULL;
-    assert_int_equal(la_lookaside_create(&p, &c), 0);
-    return c;
-}
-
-static la_lookaside_stats_t stats(const la_lookaside_t *c) {
-    la_lookaside_stats_t s = {.size = sizeof s};
-    assert_int_equal(la_lookaside_query(c, &s), 0);
-    return s;
+    return la_test_cache_on(b, "threads", size, max_depth, depth, LA_LOOKASIDE_NO_TUNE);
 }
 
 /* ---- producer / consumer --------------------------------------------------------------------- */
@@ -128,7 +89,7 @@ static void t_producer_consumer_exact_counters(void **state) {
     pthread_join(tp, NULL);
     pthread_join(tcn, NULL);
     assert_int_equal(pc.bad, 0);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, pc.n); /* counted on the producer */
     assert_int_equal(s.total_frees, pc.n);     /* counted on the consumer */
     assert_int_equal(s.outstanding, 0);
@@ -187,13 +148,13 @@ static void t_thread_exit_hands_magazines_back(void **state) {
     pthread_t t;
     pthread_create(&t, NULL, parked_thread, &pk);
     sem_wait(&pk.done);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.threads, 1);
     assert_int_equal(s.cached_magazines, 20);
     assert_int_equal(s.cached_depot, 0);
     sem_post(&pk.go);
     pthread_join(t, NULL);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.threads, 0);
     assert_int_equal(s.cached_magazines, 0);
     assert_int_equal(s.cached_depot, 20); /* handed back, even above Depth 4 */
@@ -202,7 +163,7 @@ static void t_thread_exit_hands_magazines_back(void **state) {
     /* This thread now takes them from the depot: no new misses. */
     void *x[20];
     for (int i = 0; i < 20; ++i) x[i] = la_lookaside_alloc(c);
-    assert_int_equal(stats(c).allocate_misses, 20);
+    assert_int_equal(la_test_stats(c).allocate_misses, 20);
     assert_int_equal(atomic_load(&b.allocs), 20);
     for (int i = 0; i < 20; ++i) la_lookaside_free(c, x[i]);
     la_lookaside_destroy(c);
@@ -226,7 +187,7 @@ static void t_destroy_takes_a_live_threads_magazines(void **state) {
     pthread_t t;
     pthread_create(&t, NULL, parked_thread, &pk);
     sem_wait(&pk.done); /* the thread's last use of c happens-before this */
-    assert_int_equal(stats(c).cached_magazines, 30);
+    assert_int_equal(la_test_stats(c).cached_magazines, 30);
     assert_int_equal(la_lookaside_destroy(c), 0);
     assert_int_equal(atomic_load(&b.live), 0); /* all 30 came back from the live thread */
     assert_int_equal(atomic_load(&b.frees), 30);
@@ -235,10 +196,10 @@ static void t_destroy_takes_a_live_threads_magazines(void **state) {
     la_lookaside_t *reuse = make(&b3, 16, 64, 4);
     sem_post(&pk.go);
     pthread_join(t, NULL);
-    la_lookaside_stats_t s = stats(other);
+    la_lookaside_stats_t s = la_test_stats(other);
     assert_int_equal(s.total_allocates, 10);
     assert_int_equal(s.total_frees, 10);
-    assert_int_equal(stats(reuse).total_allocates, 0);
+    assert_int_equal(la_test_stats(reuse).total_allocates, 0);
     la_lookaside_destroy(reuse);
     la_lookaside_destroy(other);
     assert_int_equal(atomic_load(&b2.live), 0);
@@ -264,11 +225,11 @@ static void t_cycling_1000_grows_magazines_then_stays_local(void **state) {
     la_lookaside_t *c = make(&b, 64, 1024, 4);
     static void *x[1000];
     for (int r = 0; r < 8; ++r) cycle(c, x, 1000);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_true(s.magazine_max >= 512); /* two magazines of 512 hold 1000 */
     uint64_t ex = my_exchanges(c), misses = s.allocate_misses;
     for (int r = 0; r < 20; ++r) cycle(c, x, 1000);
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(my_exchanges(c), ex);     /* no depot traffic any more */
     assert_int_equal(s.allocate_misses, misses); /* nor backing traffic */
     assert_int_equal(s.cached_magazines, 1000);
@@ -282,7 +243,7 @@ static void t_small_working_set_does_not_grow(void **state) {
     la_lookaside_t *c = make(&b, 64, 1024, 4);
     void *x[20];
     for (int r = 0; r < 1000; ++r) cycle(c, x, 20); /* fits in 2 x 16 */
-    assert_int_equal(stats(c).magazine_max, LAI_MAG_INITIAL);
+    assert_int_equal(la_test_stats(c).magazine_max, LAI_MAG_INITIAL);
     la_lookaside_destroy(c);
 }
 
@@ -292,7 +253,7 @@ static void t_trim_asks_threads_to_shrink(void **state) {
     la_lookaside_t *c = make(&b, 64, 1024, 1024);
     static void *x[1000];
     for (int r = 0; r < 8; ++r) cycle(c, x, 1000);
-    assert_true(stats(c).magazine_max >= 512);
+    assert_true(la_test_stats(c).magazine_max >= 512);
     la_lookaside_trim(c, 0);
     /* The thread's next slow-path visit sees the new epoch: capacity back to the
      * start, previous magazine handed to the depot. (Called directly: the loaded
@@ -304,7 +265,7 @@ static void t_trim_asks_threads_to_shrink(void **state) {
     if (LA_CONFIG_CHECKED) lai_trailer_set(c, y, LAI_BLOCK_LIVE); /* as la_lookaside_alloc does */
     assert_int_equal(tc->tc_cap, LAI_MAG_INITIAL);
     assert_null(tc->tc_prev);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.magazine_max, LAI_MAG_INITIAL);
     assert_int_equal(s.cached + s.outstanding, atomic_load(&b.live));
     la_lookaside_free(c, y);
@@ -317,7 +278,7 @@ static void *flush_then_exit(void *arg) {
     void *x[40];
     cycle(c, x, 40);
     la_lookaside_thread_flush();
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.cached_magazines, 0);
     assert_int_equal(s.cached_depot, 40);
     cycle(c, x, 40); /* still usable afterwards */
@@ -331,7 +292,7 @@ static void t_thread_flush(void **state) {
     pthread_t t;
     pthread_create(&t, NULL, flush_then_exit, c);
     pthread_join(t, NULL);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.total_allocates, 80);
     assert_int_equal(s.allocate_misses, 40);
     assert_int_equal(s.cached, 40);
@@ -363,7 +324,7 @@ static void t_free_after_exit_hook(void **state) {
     pthread_t t;
     pthread_create(&t, NULL, late_thread, NULL);
     pthread_join(t, NULL);
-    la_lookaside_stats_t s = stats(late_cache);
+    la_lookaside_stats_t s = la_test_stats(late_cache);
     assert_int_equal(s.total_allocates, 2);
     assert_int_equal(s.total_frees, 2);
     assert_int_equal(s.outstanding, 0);

@@ -5,6 +5,7 @@
  * (Windows per-block semantics and the tuner on them), and the background thread
  * switch. */
 #include "test_support.h"
+#include "lookaside_fixture.h"
 
 #include "lookaside_internal.h"
 
@@ -19,50 +20,10 @@ static uint64_t fake_clock(void *arg) {
 }
 #define SECOND 1000000000ull
 
-typedef struct backing {
-    size_t allocs, frees, live;
-} backing_t;
-
-static void *b_alloc(la_lookaside_t *c, size_t size, size_t align, void *arg) {
-    (void)c;
-    backing_t *b = arg;
-    void *p = aligned_alloc(align, (size + align - 1) / align * align);
-    if (p) {
-        b->allocs++;
-        b->live++;
-    }
-    return p;
-}
-
-static void b_free(la_lookaside_t *c, void *block, size_t size, void *arg) {
-    (void)c;
-    (void)size;
-    backing_t *b = arg;
-    b->frees++;
-    b->live--;
-    free(block);
-}
+typedef la_test_backing_t backing_t;
 
 static la_lookaside_t *make(backing_t *b, unsigned max_depth, unsigned depth, unsigned flags) {
-    memset(b, 0, sizeof *b);
-    la_lookaside_params_t p = {0};
-    p.name = "tuned";
-    p.size = 32;
-    p.max_depth = max_depth;
-    p.depth = depth;
-    p.flags = flags;
-    p.alloc = b_alloc;
-    p.free = b_free;
-    p.backing_arg = b;
-    la_lookaside_t *c = NULL;
-    assert_int_equal(la_lookaside_create(&p, &c), 0);
-    return c;
-}
-
-static la_lookaside_stats_t stats(const la_lookaside_t *c) {
-    la_lookaside_stats_t s = {.size = sizeof s};
-    assert_int_equal(la_lookaside_query(c, &s), 0);
-    return s;
+    return la_test_cache_on(b, "tuned", 32, max_depth, depth, flags);
 }
 
 /* One second of clock, then one pass. The first pass after a setup settles the
@@ -91,13 +52,13 @@ static void t_all_misses_grow_to_maximum(void **state) {
     tick();
     static void *x[1000];
     miss_n(c, x, 1000);
-    assert_int_equal(stats(c).allocate_misses, 1000);
+    assert_int_equal(la_test_stats(c).allocate_misses, 1000);
     assert_true(tick() >= 1);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.depth, 256);
     assert_int_equal(s.tuner_grows, 1);
     for (int i = 0; i < 1000; ++i) la_lookaside_free(c, x[i]);
-    assert_int_equal(stats(c).cached_depot, 256); /* the larger Depth keeps more */
+    assert_int_equal(la_test_stats(c).cached_depot, 256); /* the larger Depth keeps more */
     la_lookaside_destroy(c);
     assert_int_equal(b.live, 0);
 }
@@ -120,11 +81,11 @@ static void t_growth_is_proportional_to_the_miss_ratio(void **state) {
     for (int i = 0; i < 4; ++i) h[i] = la_lookaside_alloc(c); /* 4 more hits: 952 */
     static void *y[48];
     miss_n(c, y, 48); /* 48 misses: 1000 allocations, 48 misses */
-    la_lookaside_stats_t before = stats(c);
+    la_lookaside_stats_t before = la_test_stats(c);
     assert_int_equal(before.depth, 4);
     tick();
     /* gain = 48 * 1000 * 4 / 1000 = 192 per mille; step = 200 * 192 / 1000 = 38 */
-    assert_int_equal(stats(c).depth, 4 + 38);
+    assert_int_equal(la_test_stats(c).depth, 4 + 38);
     for (int i = 0; i < 4; ++i) la_lookaside_free(c, h[i]);
     for (int i = 0; i < 48; ++i) la_lookaside_free(c, y[i]);
     for (int i = 4; i < 50; ++i) la_lookaside_free(c, x[i]);
@@ -144,7 +105,7 @@ static void t_negligible_misses_change_nothing(void **state) {
     x = la_lookaside_alloc(c);
     void *y = la_lookaside_alloc(c); /* 1 miss in 1001 (< 0.5%) */
     assert_int_equal(tick(), 0);
-    assert_int_equal(stats(c).depth, 10);
+    assert_int_equal(la_test_stats(c).depth, 10);
     la_lookaside_free(c, x);
     la_lookaside_free(c, y);
     la_lookaside_destroy(c);
@@ -159,18 +120,18 @@ static void t_idle_shrinks_and_gives_surplus_back(void **state) {
     for (int i = 0; i < 100; ++i) la_lookaside_free(c, x[i]);
     tick(); /* busy second: 100 allocations, all misses -> grows */
     la_lookaside_set_depth(c, 100, 256);
-    assert_int_equal(stats(c).cached_depot, 100);
+    assert_int_equal(la_test_stats(c).cached_depot, 100);
     assert_int_equal(b.live, 100);
     /* Idle seconds: Depth halves its distance to 4: 100 -> 52 -> 28 -> 16 -> 10 -> 7 -> 5 -> 4. */
     static const unsigned expect[] = {52, 28, 16, 10, 7, 5, 4, 4};
     for (size_t i = 0; i < LA_ARRAY_SIZE(expect); ++i) {
         tick();
-        la_lookaside_stats_t s = stats(c);
+        la_lookaside_stats_t s = la_test_stats(c);
         assert_int_equal(s.depth, expect[i]);
         assert_int_equal(s.cached_depot, expect[i]); /* the surplus went back */
         assert_int_equal(b.live, expect[i]);
     }
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.tuner_shrinks, 7);
     assert_int_equal(s.tuner_trimmed, 96);
     assert_int_equal(s.released, 96);
@@ -191,12 +152,12 @@ static void t_rate_is_per_second_of_clock(void **state) {
     /* 150 allocations (all hits) in one second: busy, no misses -> unchanged. */
     for (int i = 0; i < 150; ++i) la_lookaside_free(c, la_lookaside_alloc(c));
     assert_int_equal(tick(), 0);
-    assert_int_equal(stats(c).depth, 64);
+    assert_int_equal(la_test_stats(c).depth, 64);
     /* The same 150 over two seconds: 75/s < 100/s -> idle. */
     for (int i = 0; i < 150; ++i) la_lookaside_free(c, la_lookaside_alloc(c));
     fake_now += SECOND;
     tick();
-    assert_int_equal(stats(c).depth, 4 + (64 - 4) / 2);
+    assert_int_equal(la_test_stats(c).depth, 4 + (64 - 4) / 2);
     la_lookaside_destroy(c);
 }
 
@@ -206,8 +167,8 @@ static void t_no_tune_is_left_alone(void **state) {
     la_lookaside_t *c = make(&b, 256, 50, LA_LOOKASIDE_NO_TUNE);
     tick();
     tick();
-    assert_int_equal(stats(c).depth, 50);
-    assert_int_equal(stats(c).tuner_shrinks, 0);
+    assert_int_equal(la_test_stats(c).depth, 50);
+    assert_int_equal(la_test_stats(c).tuner_shrinks, 0);
     la_lookaside_destroy(c);
 }
 
@@ -231,18 +192,18 @@ static void t_magazine_cache_surplus_and_shrink(void **state) {
     pthread_t t;
     pthread_create(&t, NULL, grow_and_exit, c);
     pthread_join(t, NULL);
-    la_lookaside_stats_t s = stats(c);
+    la_lookaside_stats_t s = la_test_stats(c);
     assert_int_equal(s.cached_depot, s.cached); /* all handed back */
     assert_true(s.cached >= 1000);
     size_t busy_misses = s.allocate_misses;
     (void)busy_misses;
     tick(); /* a busy second with many misses: grows, and trims the depot to Depth */
-    s = stats(c);
+    s = la_test_stats(c);
     assert_true(s.cached_depot <= s.depth);
     assert_int_equal(b.live, s.cached);
     /* Now idle: Depth walks down to 4 and the depot follows. */
     for (int i = 0; i < 12; ++i) tick();
-    s = stats(c);
+    s = la_test_stats(c);
     assert_int_equal(s.depth, 4);
     assert_true(s.cached_depot <= 4);
     assert_int_equal(b.live, s.cached);
@@ -261,13 +222,13 @@ static void t_idle_pass_shrinks_thread_magazines(void **state) {
         for (int i = 0; i < 1000; ++i) la_lookaside_free(c, x[i]);
     }
     tick();
-    assert_true(stats(c).magazine_max >= 512);
+    assert_true(la_test_stats(c).magazine_max >= 512);
     fake_now += 100 * SECOND; /* a long idle stretch */
     tick();
-    assert_true(stats(c).depth < 1024);
+    assert_true(la_test_stats(c).depth < 1024);
     void *y = lai_alloc_slow(c); /* the thread's next slow-path visit */
     if (LA_CONFIG_CHECKED) lai_trailer_set(c, y, LAI_BLOCK_LIVE); /* as la_lookaside_alloc does */
-    assert_int_equal(stats(c).magazine_max, LAI_MAG_INITIAL);
+    assert_int_equal(la_test_stats(c).magazine_max, LAI_MAG_INITIAL);
     la_lookaside_free(c, y);
     la_lookaside_destroy(c);
     assert_int_equal(b.live, 0);
