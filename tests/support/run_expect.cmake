@@ -1,5 +1,5 @@
-# Run PROGRAM; fail unless it exits 0 and its output contains every line of EXPECT.
-execute_process(COMMAND ${PROGRAM} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+# Run PROGRAM [ARGS]; fail unless it exits 0 and its output contains every line of EXPECT.
+execute_process(COMMAND ${PROGRAM} ${ARGS} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message("${out}${err}")
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${PROGRAM} exited with ${rc}")
